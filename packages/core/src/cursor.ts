@@ -19,7 +19,7 @@ export class Cursor {
   readonly h: BerHeader = newHeader();
   /** Index in `buf` of the header most recently read. */
   headerStart = 0;
-  readonly path: (string | number)[] = [];
+  readonly path: (string | number)[];
   readonly limits: DecodeLimits;
   readonly strict: boolean;
   private readonly bounds: number[] = [];
@@ -32,6 +32,7 @@ export class Cursor {
    * @param base absolute offset of `buf[0]` in the whole input, for messages
    * @param truncatable whether the input may be cut short (an `end` that
    *   falls inside a value then means "incomplete", not "corrupt")
+   * @param path where `buf[pos]` is in the enclosing value, for messages
    */
   constructor(
     readonly buf: Uint8Array,
@@ -40,7 +41,9 @@ export class Cursor {
     readonly base: number,
     options: DecodeOptions = {},
     private readonly truncatable = true,
+    path: readonly (string | number)[] = [],
   ) {
+    this.path = [...path];
     this.limits = resolveLimits(options.limits);
     this.strict = options.strict ?? false;
   }
