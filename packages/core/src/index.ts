@@ -1,5 +1,17 @@
 export * from "./types.js";
 export * from "./errors.js";
 export * from "./limits.js";
-export { encodeValue, decodeValue } from "./value-codec.js";
 export * from "./registry.js";
+export { encodeValue, decodeValue } from "./value-codec.js";
+export { type ByteSource, type FileSourceOptions, fileSource } from "./byte-source.js";
+export { type PageKind, PageBatch } from "./page-batch.js";
+export {
+  type StreamedSection,
+  type StreamedSecFull,
+  type StreamedSecMin,
+  type StreamedRamBlock,
+  type ReadSectionsOptions,
+  readSections,
+  readQemuFile,
+} from "./section-reader.js";
+export { type ByteSink, type SectionWriterOptions, SectionWriter } from "./section-writer.js";

@@ -6,14 +6,17 @@
 
 /** Decodes `len` content octets at `buf[pos]` (len >= 1). */
 export function decodeInteger(buf: Uint8Array, pos: number, len: number): bigint {
-  if (len <= 6) {
-    let v = buf[pos]!;
-    if (v & 0x80) v -= 256;
-    for (let i = 1; i < len; i++) v = v * 256 + buf[pos + i]!;
-    return BigInt(v);
-  }
+  if (len <= 6) return BigInt(decodeSmallInteger(buf, pos, len));
   let v = BigInt.asIntN(8, BigInt(buf[pos]!));
   for (let i = 1; i < len; i++) v = (v << 8n) | BigInt(buf[pos + i]!);
+  return v;
+}
+
+/** Decodes at most 6 content octets (48 bits) as a Number. */
+export function decodeSmallInteger(buf: Uint8Array, pos: number, len: number): number {
+  let v = buf[pos]!;
+  if (v & 0x80) v -= 256;
+  for (let i = 1; i < len; i++) v = v * 256 + buf[pos + i]!;
   return v;
 }
 

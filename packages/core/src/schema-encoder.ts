@@ -5,7 +5,8 @@
  * its pagelist are written with indefinite lengths: those are the containers
  * whose size is unknown while RAM is still being read.
  */
-import { BerWriter } from "./ber-writer.js";
+import { BerWriter, lengthOctets } from "./ber-writer.js";
+import { integerLength, writeInteger } from "./integer.js";
 import { QberEncodeError } from "./errors.js";
 import { PAGE_SIZE, isExtensionPageSize } from "./schema-decoder.js";
 import { Tag, encodeTag } from "./tags.js";
@@ -56,13 +57,16 @@ const textEncoder = new TextEncoder();
 /** Encoder state: the writer, the mode and the path for error messages. */
 export class Encoder {
   readonly path: (string | number)[] = [];
+  /** Where `path` starts, computed only when an error needs it. */
+  prefix: () => readonly (string | number)[] = () => [];
+
   constructor(
     readonly w: BerWriter,
     readonly streaming: boolean,
   ) {}
 
   fail(reason: string): never {
-    throw new QberEncodeError(reason, { path: [...this.path] });
+    throw new QberEncodeError(reason, { path: [...this.prefix(), ...this.path] });
   }
 
   /** Opens a container, indefinite when `online` and streaming. */
@@ -166,14 +170,15 @@ export function writeRamSecBlock(e: Encoder, b: RamSecBlock): void {
 export function writeRamPage(e: Encoder, p: RamPage): void {
   switch (p.kind) {
     case "compr":
-      return e.at("compr", () => e.integer(p.addr, TagBytes.compr));
+      if (typeof p.addr !== "bigint") e.fail("compr: addr must be a bigint");
+      return e.w.integer(TagBytes.compr, p.addr);
     case "fullpage":
       if (p.data.length !== PAGE_SIZE && !isExtensionPageSize(p.data.length)) {
         e.fail(`FullPage data must be a page (4096 bytes), got ${p.data.length}`);
       }
-      return e.at("fullpage", () => writePageBody(e, TagBytes.fullPage, p.addr, p.data));
+      return writePageBody(e, TagBytes.fullPage, p.addr, p.data);
     case "xbzrle":
-      return e.at("xbzrle", () => writePageBody(e, TagBytes.xbzrlePage, p.addr, p.data));
+      return writePageBody(e, TagBytes.xbzrlePage, p.addr, p.data);
     case "hook":
       return e.w.null(TagBytes.hook);
     default:
@@ -181,11 +186,19 @@ export function writeRamPage(e: Encoder, p: RamPage): void {
   }
 }
 
+/** FullPage / XBZRLEPage with lengths computed up front, so nothing is shifted. */
 function writePageBody(e: Encoder, tag: Uint8Array, addr: bigint, data: Uint8Array): void {
-  const mark = e.w.begin(tag);
-  e.at("addr", () => e.integer(addr));
-  e.w.octets(TagBytes.octetString, data);
-  e.w.end(mark);
+  if (typeof addr !== "bigint") e.fail("addr must be a bigint");
+  const addrLen = integerLength(addr);
+  const contentLen = 2 + addrLen + 1 + lengthOctets(data.length) + data.length;
+  const w = e.w;
+  w.header(tag, contentLen);
+  const buf = w.reserve(2 + addrLen);
+  buf[w.pos] = 0x02;
+  buf[w.pos + 1] = addrLen;
+  writeInteger(buf, w.pos + 2, addr, addrLen);
+  w.pos += 2 + addrLen;
+  w.octets(TagBytes.octetString, data);
 }
 
 export function writeRamBlockList(e: Encoder, v: RamBlockList): void {

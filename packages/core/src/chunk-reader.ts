@@ -1,0 +1,99 @@
+/**
+ * A read position over a stream of chunks. Bytes stay in the chunks they
+ * arrived in (so values can be views into them); only a value that straddles
+ * two chunks is copied, into a bridge buffer just large enough for it.
+ */
+import { type ByteSource, chunksOf } from "./byte-source.js";
+
+const EMPTY = new Uint8Array(0);
+
+export class ChunkReader {
+  /** The current chunk (or bridge); bytes before `pos` are consumed. */
+  buf: Uint8Array = EMPTY;
+  pos = 0;
+  /** Absolute input offset of `buf[0]`. */
+  private base = 0;
+  private readonly pending: Uint8Array[] = [];
+  private readonly source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
+  private done = false;
+
+  constructor(source: ByteSource) {
+    this.source = chunksOf(source);
+  }
+
+  /** Absolute input offset of `buf[index]`. */
+  offsetOf(index: number): number {
+    return this.base + index;
+  }
+
+  get offset(): number {
+    return this.base + this.pos;
+  }
+
+  private async nextChunk(): Promise<Uint8Array | undefined> {
+    const queued = this.pending.shift();
+    if (queued) return queued;
+    while (!this.done) {
+      const r = await this.source.next();
+      if (r.done) {
+        this.done = true;
+        break;
+      }
+      const c = r.value;
+      if (c.length > 0) return c.constructor === Uint8Array ? c : new Uint8Array(c.buffer, c.byteOffset, c.byteLength);
+    }
+    return undefined;
+  }
+
+  /**
+   * Makes `n` bytes from `pos` contiguous in `buf`. Returns false if the
+   * input ends first (what is there stays readable). Each chunk is copied into
+   * the bridge as soon as it arrives, so a source may reuse its buffers.
+   */
+  async ensure(n: number): Promise<boolean> {
+    if (this.buf.length - this.pos >= n) return true;
+    if (this.buf.length === this.pos) {
+      const next = await this.nextChunk();
+      if (!next) return false;
+      this.base += this.buf.length;
+      this.buf = next;
+      this.pos = 0;
+      if (next.length >= n) return true;
+    }
+    const rest = this.buf.length - this.pos;
+    // The bridge holds exactly the bytes asked for: readers ask for whole
+    // elements, so once it is consumed reading goes on in the chunk itself.
+    let bridge = new Uint8Array(Math.max(n, rest));
+    bridge.set(this.buf.subarray(this.pos));
+    let filled = rest;
+    let complete = false;
+    while (filled < n) {
+      const next = await this.nextChunk();
+      if (!next) break;
+      const take = Math.min(next.length, n - filled);
+      if (filled + take > bridge.length) {
+        const grown = new Uint8Array(filled + take);
+        grown.set(bridge.subarray(0, filled));
+        bridge = grown;
+      }
+      bridge.set(next.subarray(0, take), filled);
+      filled += take;
+      if (take < next.length) this.pending.unshift(next.subarray(take));
+    }
+    complete = filled >= n;
+    this.base += this.pos;
+    this.buf = bridge.subarray(0, filled);
+    this.pos = 0;
+    return complete;
+  }
+
+  /** True if no byte is left. */
+  async atEnd(): Promise<boolean> {
+    return !(await this.ensure(1));
+  }
+
+  /** Bytes buffered after `pos`. */
+  get available(): number {
+    return this.buf.length - this.pos;
+  }
+}
