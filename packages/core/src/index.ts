@@ -14,4 +14,7 @@ export {
   readSections,
   readQemuFile,
 } from "./section-reader.js";
-export { type ByteSink, type SectionWriterOptions, SectionWriter } from "./section-writer.js";
+export { type SectionWriterOptions, SectionWriter } from "./section-writer.js";
+export { type ByteSink, ChunkedOutput } from "./chunked-output.js";
+export { ChunkReader } from "./chunk-reader.js";
+export * from "./legacy/index.js";

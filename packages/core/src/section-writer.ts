@@ -4,23 +4,16 @@
  * and each RAMSecBlock are open-ended (indefinite length) because their size
  * is not known while they are written; every SecFull is DER.
  */
-import { once } from "node:events";
-import type { Writable } from "node:stream";
-import { BerWriter } from "./ber-writer.js";
+import type { BerWriter } from "./ber-writer.js";
+import { type ByteSink, ChunkedOutput } from "./chunked-output.js";
 import { QberEncodeError } from "./errors.js";
 import { Encoder, TagBytes, writeRamPage, writeSection } from "./schema-encoder.js";
 import type { RamPage, Section } from "./types.js";
-
-/** Where written bytes go: a Node Writable, or a function that takes each chunk. */
-export type ByteSink = Writable | ((chunk: Uint8Array) => void | Promise<void>);
 
 export interface SectionWriterOptions {
   /** Bytes buffered before a chunk is handed to the sink. */
   readonly chunkSize?: number;
 }
-
-/** Measured on the RAM-shaped benchmark: small enough that freed chunks are reused, large enough to amortise each write. */
-const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
 const OUTSIDE = 0;
 const IN_TOP = 1;
@@ -29,20 +22,17 @@ const IN_BLOCK = 3;
 const CLOSED = 4;
 
 export class SectionWriter {
+  private readonly out: ChunkedOutput;
   private readonly w: BerWriter;
   private readonly e: Encoder;
-  private readonly chunkSize: number;
   private state = OUTSIDE;
   private sectionIndex = 0;
   private blockIndex = 0;
   private pageIndex = 0;
 
-  constructor(
-    private readonly sink: ByteSink,
-    options: SectionWriterOptions = {},
-  ) {
-    this.chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-    this.w = new BerWriter(this.chunkSize + 8192);
+  constructor(sink: ByteSink, options: SectionWriterOptions = {}) {
+    this.out = new ChunkedOutput(sink, options.chunkSize);
+    this.w = this.out.w;
     this.e = new Encoder(this.w, true);
     this.e.prefix = () => this.where();
   }
@@ -87,7 +77,7 @@ export class SectionWriter {
     this.e.path.push("top", this.sectionIndex);
     this.atomically(() => writeSection(this.e, section));
     this.sectionIndex++;
-    await this.flushIfFull();
+    await this.out.flushIfFull();
   }
 
   /** Opens a SecMin whose RAM blocks and pages follow. */
@@ -121,7 +111,7 @@ export class SectionWriter {
     if (this.state !== IN_BLOCK) this.expectState(IN_BLOCK, "a RAMPage");
     writeRamPage(this.e, page);
     this.pageIndex++;
-    return this.w.pos >= this.chunkSize ? this.flush() : undefined;
+    return this.out.full ? this.out.flush() : undefined;
   }
 
   endBlock(): Promise<void> | undefined {
@@ -130,7 +120,7 @@ export class SectionWriter {
     this.w.endIndefinite();
     this.state = IN_MIN;
     this.blockIndex++;
-    return this.w.pos >= this.chunkSize ? this.flush() : undefined;
+    return this.out.full ? this.out.flush() : undefined;
   }
 
   async endMin(): Promise<void> {
@@ -140,7 +130,7 @@ export class SectionWriter {
     this.w.endIndefinite();
     this.state = IN_TOP;
     this.sectionIndex++;
-    await this.flushIfFull();
+    await this.out.flushIfFull();
   }
 
   /** Ends the file and hands every buffered byte to the sink. */
@@ -149,22 +139,11 @@ export class SectionWriter {
     this.w.endIndefinite();
     this.w.endIndefinite();
     this.state = CLOSED;
-    await this.flush();
+    await this.out.flush();
   }
 
-  private async flushIfFull(): Promise<void> {
-    if (this.w.pos >= this.chunkSize) await this.flush();
-  }
-
-  /** Hands the buffered bytes to the sink, waiting for it to drain. */
-  async flush(): Promise<void> {
-    if (this.w.pos === 0) return;
-    const chunk = this.w.take(this.chunkSize + 8192);
-    const sink = this.sink;
-    if (typeof sink === "function") {
-      await sink(chunk);
-    } else if (!sink.write(chunk)) {
-      await once(sink, "drain");
-    }
+  /** Hands every buffered byte to the sink. */
+  flush(): Promise<void> {
+    return this.out.flush();
   }
 }
