@@ -17,8 +17,10 @@ export class ChunkReader {
   private readonly source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
   private done = false;
 
-  constructor(source: ByteSource) {
+  /** @param startOffset absolute offset of the first byte, when the source is the tail of a longer input */
+  constructor(source: ByteSource, startOffset = 0) {
     this.source = chunksOf(source);
+    this.base = startOffset;
   }
 
   /** Absolute input offset of `buf[index]`. */
@@ -90,6 +92,32 @@ export class ChunkReader {
   /** True if no byte is left. */
   async atEnd(): Promise<boolean> {
     return !(await this.ensure(1));
+  }
+
+  /**
+   * Everything left, copied into one buffer; fails (returns undefined) past
+   * `limit` bytes. For the tail of a stream that must be held whole.
+   */
+  async rest(limit: number): Promise<Uint8Array | undefined> {
+    const parts: Uint8Array[] = [this.buf.slice(this.pos)];
+    let total = parts[0]!.length;
+    this.base += this.buf.length;
+    this.buf = EMPTY;
+    this.pos = 0;
+    for (let c = await this.nextChunk(); c; c = await this.nextChunk()) {
+      total += c.length;
+      if (total > limit) return undefined;
+      // Copied at once: the source may reuse its buffers.
+      parts.push(c.slice());
+      this.base += c.length;
+    }
+    const out = new Uint8Array(total);
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
   }
 
   /** Bytes buffered after `pos`. */
