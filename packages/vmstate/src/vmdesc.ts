@@ -128,3 +128,16 @@ export function formatVmdesc(vmdesc: Vmdesc): Uint8Array {
   // The text is pure ASCII (everything else is escaped), so UTF-8 = ASCII.
   return new TextEncoder().encode(formatQemuJson({ page_size: vmdesc.page_size, devices: vmdesc.devices }));
 }
+
+/**
+ * The length of a section body as its vmdesc entry accounts for it: the
+ * fields (a compressed array counts its first element's size per element)
+ * and each subsection's header (0x05, counted name, be32 version) and body.
+ */
+export function vmdescBodySize(d: VmdescDevice | VmdescVmsd): number {
+  if ("size" in d && d.size !== undefined && d.vmsd_name === undefined) return d.size;
+  let n = 0;
+  for (const f of d.fields ?? []) n += (f.array_len ?? 1) * f.size;
+  for (const s of d.subsections ?? []) n += 2 + s.vmsd_name.length + 4 + vmdescBodySize(s);
+  return n;
+}

@@ -19,19 +19,11 @@ import {
   stateToEntries,
   stateToJson,
   validateState,
+  vmdescBodySize,
   type VmdescDevice,
   type VmdescVmsd,
 } from "../src/index.js";
 import { findVmdescRecord, walkStream } from "./stream-walk.js";
-
-/** A body's length as vmdesc accounts for it (fields, compressed arrays, subsection headers). */
-function vmdescBodySize(d: VmdescDevice | VmdescVmsd): number {
-  if ("size" in d && d.size !== undefined && d.vmsd_name === undefined) return d.size;
-  let n = 0;
-  for (const f of d.fields ?? []) n += (f.array_len ?? 1) * f.size;
-  for (const s of d.subsections ?? []) n += 2 + s.vmsd_name.length + 4 + vmdescBodySize(s);
-  return n;
-}
 
 const expectedSections: Record<string, number> = { "pc-paused.mig": 30, "q35-paused.mig": 29, "pc-addons.mig": 37 };
 
