@@ -89,6 +89,13 @@ export class ChunkReader {
     return complete;
   }
 
+  /** Consumes `n` bytes; false if the input ends first. */
+  async skip(n: number): Promise<boolean> {
+    if (!(await this.ensure(n))) return false;
+    this.pos += n;
+    return true;
+  }
+
   /** True if no byte is left. */
   async atEnd(): Promise<boolean> {
     return !(await this.ensure(1));
