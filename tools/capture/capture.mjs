@@ -96,7 +96,7 @@ function waitExit(child, ms) {
   });
 }
 
-export async function capture(name, { outDir = DEFAULT_OUT, qemu = process.env.QEMU || 'qemu-system-x86_64', guestOverride, keepTmp = false, log = console.log } = {}) {
+export async function capture(name, { outDir = DEFAULT_OUT, qemu = process.env.QEMU || 'qemu-system-x86_64', guestOverride, keepTmp = false, log = console.log, migrateUri } = {}) {
   const spec = CAPTURES[name];
   if (!spec) throw new Error(`unknown capture ${name}; known: ${Object.keys(CAPTURES).join(', ')}`);
   mkdirSync(outDir, { recursive: true });
@@ -185,7 +185,7 @@ export async function capture(name, { outDir = DEFAULT_OUT, qemu = process.env.Q
       }
       sidecar.ranBeforeStopMs = spec.bootMs;
       ram = await recordState();
-      await q.migrate(`exec:cat > ${partFile}`);
+      await q.migrate(migrateUri ?? `exec:cat > ${partFile}`);
       migInfo = await q.waitMigration({ intervalMs: 50, timeoutMs: 120000 });
     } else {
       await q.migrateSetCapabilities({ xbzrle: true });
@@ -196,7 +196,7 @@ export async function capture(name, { outDir = DEFAULT_OUT, qemu = process.env.Q
       };
       await q.cont();
       await sleep(LIVE.runBeforeMigrateMs);
-      await q.migrate(`exec:cat > ${partFile}`);
+      await q.migrate(migrateUri ?? `exec:cat > ${partFile}`);
       let released = false;
       migInfo = await q.waitMigration({
         intervalMs: 20,
@@ -227,6 +227,12 @@ export async function capture(name, { outDir = DEFAULT_OUT, qemu = process.env.Q
     await q.quit();
     await q.close();
     await waitExit(child, 10000);
+
+    // A stream sent elsewhere (migrateUri) is the receiver's to check; keep the source's record.
+    if (migrateUri) {
+      writeFileSync(`${migFile}.json`, JSON.stringify(sidecar, null, 2) + '\n');
+      return sidecar;
+    }
 
     // --- check the stream and finish the sidecar ---
     const buf = readFileSync(partFile);

@@ -24,7 +24,7 @@ function normRegs(text) {
   return text.split(/\r?\n/).filter((l) => l.trim()).join('\n');
 }
 
-export async function loadCheck(migFile, { qemu = process.env.QEMU || 'qemu-system-x86_64' } = {}) {
+export async function loadCheck(migFile, { qemu = process.env.QEMU || 'qemu-system-x86_64', incoming, resume = false } = {}) {
   const side = JSON.parse(readFileSync(`${migFile}.json`, 'utf8'));
   const tmp = mkdtempSync(join(tmpdir(), 'qber-loadcheck-'));
   if (side.files?.['disk.img']) writeFileSync(join(tmp, 'disk.img'), Buffer.alloc(side.files['disk.img'].bytes));
@@ -39,7 +39,7 @@ export async function loadCheck(migFile, { qemu = process.env.QEMU || 'qemu-syst
   let q;
   try {
     q = await QmpClient.connect(join(tmp, 'qmp.sock'));
-    await q.execute('migrate-incoming', { uri: `exec:cat ${resolve(migFile)}` });
+    await q.execute('migrate-incoming', { uri: incoming ?? `exec:cat ${resolve(migFile)}` });
     const t0 = Date.now();
     for (;;) {
       const st = await q.queryStatus();
@@ -62,6 +62,12 @@ export async function loadCheck(migFile, { qemu = process.env.QEMU || 'qemu-syst
       ramFull: md5(ram) === side.ram.md5,
       registers: normRegs(regs) === normRegs(side.registers),
     };
+    if (resume) {
+      // The loaded VM must also run on: `cont`, then it is running (or halted in the guest), not failed.
+      await q.execute('cont');
+      await new Promise((r) => setTimeout(r, 300));
+      res.resumed = (await q.queryStatus()).status;
+    }
     if (!res.registers) {
       const a = normRegs(side.registers).split('\n'), b = normRegs(regs).split('\n');
       res.registerDiff = a.map((l, i) => (l !== b[i] ? `src: ${l}\ndst: ${b[i]}` : null)).filter(Boolean);

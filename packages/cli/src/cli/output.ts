@@ -1,0 +1,48 @@
+/**
+ * Output files are written under a temporary name beside the target and
+ * renamed on success; a failure removes the temporary file, so no partial
+ * output is ever left, and the input is never the output.
+ */
+import { createWriteStream, realpathSync } from "node:fs";
+import { rename, unlink } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import type { Writable } from "node:stream";
+import { UsageError } from "./errors.js";
+
+function sameFile(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return resolve(a) === resolve(b);
+  }
+}
+
+export async function withOutput<T>(path: string, inputs: readonly string[], write: (out: Writable) => Promise<T>): Promise<T> {
+  if (path === "-") {
+    const result = await write(process.stdout);
+    return result;
+  }
+  for (const input of inputs) {
+    if (input !== "-" && sameFile(input, path)) throw new UsageError(`refusing to write ${path}: it is also the input`);
+  }
+  const tmp = join(dirname(path), `.${basename(path)}.qber-${process.pid}-${Date.now().toString(36)}.tmp`);
+  const out = createWriteStream(tmp);
+  const opened = new Promise<void>((ok, fail) => {
+    out.once("open", () => ok());
+    out.once("error", fail);
+  });
+  try {
+    await opened;
+    const result = await write(out);
+    await new Promise<void>((ok, fail) => {
+      out.once("error", fail);
+      out.end(() => ok());
+    });
+    await rename(tmp, path);
+    return result;
+  } catch (e) {
+    out.destroy();
+    await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}

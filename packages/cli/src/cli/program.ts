@@ -1,0 +1,54 @@
+/**
+ * The qber command line: commander for parsing, one module per command,
+ * exit codes 0 (success), 1 (invalid input or failure), 2 (usage).
+ */
+import { Command, CommanderError } from "commander";
+import { isQberError } from "@qber/core";
+import { exportCommand } from "../commands/export.js";
+import { importCommand } from "../commands/import.js";
+import { inspectCommand } from "../commands/inspect.js";
+import { UsageError } from "./errors.js";
+
+const VERSION = "0.1.0";
+
+export function buildProgram(): Command {
+  const program = new Command("qber")
+    .description("Read, write, validate, inspect, diff and compose QEMU VM snapshots in the ASN.1/BER migration format, and convert to and from QEMU's own stream.")
+    .version(VERSION)
+    .option("-q, --quiet", "no progress on stderr")
+    .option("--debug", "print stack traces of errors")
+    .showHelpAfterError("(run with --help for usage)")
+    .exitOverride();
+  importCommand(program);
+  exportCommand(program);
+  inspectCommand(program);
+  for (const c of program.commands) c.exitOverride();
+  return program;
+}
+
+/** Runs the CLI; resolves to the exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return e.exitCode === 0 ? 0 : 2;
+    }
+    const debug = program.opts<{ debug?: boolean }>().debug;
+    if (e instanceof UsageError) {
+      process.stderr.write(`qber: ${e.message}\n`);
+      return e.exitCode;
+    }
+    if (isQberError(e)) {
+      process.stderr.write(`qber: ${e.message}\n`);
+      if (debug) process.stderr.write(`${e.stack}\n`);
+      return 1;
+    }
+    process.stderr.write(`qber: ${(e as Error).message ?? String(e)}\n`);
+    if (debug) process.stderr.write(`${(e as Error).stack}\n`);
+    return 1;
+  }
+}

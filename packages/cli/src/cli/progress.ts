@@ -1,0 +1,52 @@
+/**
+ * A progress line on stderr for long work: bytes, rate and ETA, redrawn at
+ * most ten times a second, only when stderr is a terminal; silent otherwise.
+ */
+export interface Progress {
+  update(bytes: number): void;
+  done(): void;
+}
+
+const silent: Progress = { update: () => {}, done: () => {} };
+
+function human(n: number): string {
+  const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+  let u = 0;
+  while (n >= 1024 && u < units.length - 1) {
+    n /= 1024;
+    u++;
+  }
+  return `${n.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
+}
+
+export function progress(label: string, total: number | undefined, quiet = false): Progress {
+  const err = process.stderr;
+  if (quiet || !err.isTTY) return silent;
+  const start = Date.now();
+  let last = 0;
+  let drawn = false;
+  return {
+    update(bytes) {
+      const now = Date.now();
+      if (now - last < 100) return;
+      last = now;
+      const secs = (now - start) / 1000;
+      const rate = secs > 0 ? bytes / secs : 0;
+      let line = `${label} ${human(bytes)}`;
+      if (total) {
+        const pct = Math.min(100, (bytes / total) * 100);
+        const width = 24;
+        const filled = Math.round((pct / 100) * width);
+        const eta = rate > 0 ? Math.max(0, (total - bytes) / rate) : 0;
+        line = `${label} [${"#".repeat(filled)}${"-".repeat(width - filled)}] ${pct.toFixed(0)}% ${human(bytes)}/${human(total)} ${human(rate)}/s ETA ${eta.toFixed(0)}s`;
+      } else {
+        line += ` ${human(rate)}/s`;
+      }
+      err.write(`\r${line.slice(0, (err.columns ?? 80) - 1)}\x1b[K`);
+      drawn = true;
+    },
+    done() {
+      if (drawn) err.write("\r\x1b[K");
+    },
+  };
+}

@@ -1,0 +1,28 @@
+import type { Command } from "commander";
+import { exportQemuStream } from "../bridge/export.js";
+import { registryFor } from "../cli/context.js";
+import { openInput } from "../cli/input.js";
+import { withOutput } from "../cli/output.js";
+import { progress } from "../cli/progress.js";
+
+export function exportCommand(program: Command): void {
+  program
+    .command("export")
+    .summary("convert a qber BER file to a QEMU migration stream")
+    .description("Convert a qber BER file to a QEMU migration stream (file version 3) that QEMU 7.2 loads with -incoming.")
+    .argument("<in>", "BER file, or - for stdin")
+    .requiredOption("-o, --output <file>", "QEMU stream to write, or - for stdout")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  qber export vm.ber -o vm.mig
+  qemu-system-x86_64 -M pc -m 32 -nodefaults -incoming "exec:qber export vm.ber -o -"`,
+    )
+    .action(async (input: string, opts: { output: string }) => {
+      const src = await openInput(input, "ber");
+      const bar = progress("export", src.size, program.opts<{ quiet?: boolean }>().quiet);
+      await withOutput(opts.output, [input], (out) => exportQemuStream(src.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n) }));
+      bar.done();
+    });
+}

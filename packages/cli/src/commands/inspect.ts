@@ -1,0 +1,70 @@
+import { PassThrough } from "node:stream";
+import type { Command } from "commander";
+import type { ByteSource } from "@qber/core";
+import { importQemuStream } from "../bridge/import.js";
+import { print, registryFor } from "../cli/context.js";
+import { type Input, openInput } from "../cli/input.js";
+import { type InspectReport, inspectFile } from "../inspect/inspect-file.js";
+
+/** A QEMU stream is inspected as the BER file it imports to, converted on the fly. */
+export function berOf(input: Input): { source: ByteSource; done: Promise<unknown> } {
+  if (input.format === "ber") return { source: input.source, done: Promise.resolve() };
+  const pipe = new PassThrough({ highWaterMark: 1 << 20 });
+  const done = importQemuStream(input.source, pipe, { registry: registryFor() }).then(
+    () => pipe.end(),
+    (e: unknown) => {
+      pipe.destroy(e as Error);
+      throw e;
+    },
+  );
+  return { source: pipe, done };
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
+  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd()).join("\n") + "\n";
+}
+
+export function renderInspect(report: InspectReport, fields: boolean): string {
+  const rows = [["#", "id", "name", "inst", "ver", "kind", "bytes", "decoded"]];
+  report.sections.forEach((s, i) =>
+    rows.push([String(i), String(s.id), s.name ?? "-", s.instance === null ? "-" : String(s.instance), s.version === null ? "-" : String(s.version), s.kind, String(s.bytes), s.decodedBy ?? "-"]),
+  );
+  let out = table(rows);
+  if (report.ram.length > 0) {
+    out += "\nRAM\n";
+    out += table([["block", "pages", "zero", "full", "xbzrle", "hook"], ...report.ram.map((b) => [b.name, String(b.pages), String(b.zero), String(b.full), String(b.xbzrle), String(b.hook)])]);
+  }
+  if (fields) {
+    for (const s of report.sections) {
+      if (s.fields === undefined) continue;
+      out += `\n${s.name} (instance ${s.instance}, version ${s.version}, ${s.decodedBy})\n`;
+      out += JSON.stringify(s.fields, null, 2).replace(/^/gm, "  ") + "\n";
+    }
+  }
+  return out;
+}
+
+export function inspectCommand(program: Command): void {
+  program
+    .command("inspect")
+    .summary("list the sections, RAM and device fields of a snapshot")
+    .description("List a snapshot's sections (id, name, instance, version, kind, bytes, how the contents were decoded) and a RAM summary per block. Reads qber BER files and QEMU streams.")
+    .argument("<file>", "BER file or QEMU stream, or - for stdin")
+    .option("--json", "print one JSON document (see docs/cli.md)")
+    .option("--fields", "also print every device's fields by name")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  qber inspect vm.ber
+  qber inspect vm.mig --fields
+  qber inspect vm.ber --json | jq '.sections[] | select(.kind == "device") | .name'`,
+    )
+    .action(async (file: string, opts: { json?: boolean; fields?: boolean }) => {
+      const input = await openInput(file);
+      const { source, done } = berOf(input);
+      const [report] = await Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false }), done]);
+      await print(opts.json ? JSON.stringify(report, null, 2) + "\n" : renderInspect(report, opts.fields ?? false));
+    });
+}
