@@ -4,7 +4,7 @@ export * from "./limits.js";
 export * from "./registry.js";
 export { encodeValue, decodeValue } from "./value-codec.js";
 export { type ByteSource, type FileSourceOptions, fileSource } from "./byte-source.js";
-export { type PageKind, PageBatch } from "./page-batch.js";
+export { type PageKind, PageBatch, KIND_COMPR, KIND_FULL, KIND_XBZRLE, KIND_HOOK } from "./page-batch.js";
 export {
   type StreamedSection,
   type StreamedSecFull,
@@ -18,3 +18,4 @@ export { type SectionWriterOptions, SectionWriter } from "./section-writer.js";
 export { type ByteSink, ChunkedOutput } from "./chunked-output.js";
 export { ChunkReader } from "./chunk-reader.js";
 export * from "./legacy/index.js";
+export { rewriteDer } from "./der-rewrite.js";

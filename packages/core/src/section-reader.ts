@@ -46,6 +46,8 @@ export interface StreamedSecMin {
   readonly offset: number;
   readonly sectionId: bigint;
   readonly blocks: AsyncIterable<StreamedRamBlock>;
+  /** Encoded size in bytes: known once the section has been read to its end (when the next one is asked for). */
+  readonly length: number | undefined;
 }
 
 export type StreamedSection = StreamedSecFull | StreamedSecMin;
@@ -258,7 +260,8 @@ export async function* readSections(
       d.path.push("contents", "ramsec");
       const listFrame = await d.enter(Tag.ramsec, "contents: ramsec [APPLICATION 9810]");
       const stream = new RamSecStream(d, listFrame, batch);
-      yield { kind: "min", offset, sectionId, blocks: resumable(() => stream.nextBlock()) };
+      const min: { -readonly [K in keyof StreamedSecMin]: StreamedSecMin[K] } = { kind: "min", offset, sectionId, blocks: resumable(() => stream.nextBlock()), length: undefined };
+      yield min;
       while ((await stream.nextBlock()) !== null);
       d.path.length -= 2;
       if (!(await d.more(minFrame, "SecMin"))) d.fail("SecMin without its SecEndMark", d.r.offset, "SecEndMark [APPLICATION 10693]");
@@ -267,6 +270,7 @@ export async function* readSections(
         c.null("SecEndMark");
       }, ["endmark"]);
       await d.leave(minFrame, "SecMin");
+      min.length = d.r.offset - offset;
       d.path.pop();
     } else {
       d.fail(`unexpected tag ${describeTag(t)}`, offset, "a section: SecFull [APPLICATION 2003] or SecMin [APPLICATION 211]");

@@ -1,5 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { rewriteDer } from "../src/der-rewrite.js";
 import { SectionWriter } from "../src/section-writer.js";
 import { readQemuFile } from "../src/section-reader.js";
 import type { QemuFile } from "../src/types.js";
@@ -70,6 +71,18 @@ describe("schema value properties", () => {
         expect(await readQemuFile(chunked(bytes, cuts))).toEqual(v);
       }),
       { numRuns: 200 },
+    );
+  });
+
+  it("rewriteDer turns the streaming encoding into the DER encoding", async () => {
+    await fc.assert(
+      fc.asyncProperty(qemuFile, async (v) => {
+        const ber = encodeValue("QemuFile", v, { streaming: true });
+        const chunks: Uint8Array[] = [];
+        await rewriteDer(() => [ber], (c) => void chunks.push(c.slice()));
+        expect(Buffer.concat(chunks).toString("hex")).toBe(Buffer.from(encodeValue("QemuFile", v)).toString("hex"));
+      }),
+      { numRuns: 100 },
     );
   });
 

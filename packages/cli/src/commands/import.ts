@@ -1,8 +1,9 @@
 import type { Command } from "commander";
+import { type ByteSink, fileSource, rewriteDer } from "@qber/core";
 import { importQemuStream } from "../bridge/import.js";
 import { registryFor } from "../cli/context.js";
 import { openInput } from "../cli/input.js";
-import { withOutput } from "../cli/output.js";
+import { withOutput, withTemporary } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 
 export function importCommand(program: Command): void {
@@ -12,24 +13,32 @@ export function importCommand(program: Command): void {
     .description("Convert a QEMU migration stream (file version 3) to a qber BER file, streaming: RAM is converted page by page as it arrives.")
     .argument("<in>", "QEMU stream, or - for stdin")
     .requiredOption("-o, --output <file>", "BER file to write, or - for stdout")
+    .option("--der", "write pure DER (all lengths definite; converts through a temporary file)")
     .option("--max-device-state <bytes>", "largest device state held in memory", (v) => Number(v))
     .addHelpText(
       "after",
       `
 Examples:
   qber import vm.mig -o vm.ber
+  qber import vm.mig -o vm.der --der
   (qemu) migrate "exec:qber import - -o vm.ber"`,
     )
-    .action(async (input: string, opts: { output: string; maxDeviceState?: number }) => {
+    .action(async (input: string, opts: { output: string; der?: boolean; maxDeviceState?: number }) => {
       const src = await openInput(input, "qemu");
       const bar = progress("import", src.size, program.opts<{ quiet?: boolean }>().quiet);
-      const summary = await withOutput(opts.output, [input], (out) =>
+      const convert = (out: ByteSink) =>
         importQemuStream(src.source, out, {
           registry: registryFor(),
           ...(opts.maxDeviceState ? { maxDeviceState: opts.maxDeviceState } : {}),
           onProgress: (n) => bar.update(n),
-        }),
-      );
+        });
+      const summary = opts.der
+        ? await withTemporary(opts.output, async (tmp) => {
+            const s = await withOutput(tmp, [input], convert);
+            await withOutput(opts.output, [input], (out) => rewriteDer(() => fileSource(tmp), out, registryFor()));
+            return s;
+          })
+        : await withOutput(opts.output, [input], convert);
       bar.done();
       for (const w of summary.warnings) process.stderr.write(`qber: warning: ${w}\n`);
     });
