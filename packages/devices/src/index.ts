@@ -1,1 +1,5 @@
-export {};
+export { devicePlugins, devicesRegistry, deviceDescriptions } from "./registry.js";
+export * from "./plugins-x86.js";
+export * from "./plugins-pc.js";
+export * from "./plugins-addons.js";
+export * from "./machines/index.js";

@@ -9,7 +9,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { Registry } from "@qber/core";
 import { describeDevice, formatQemuJson, parseVmdesc, vmdescBodySize } from "@qber/vmstate";
-import type { TObject } from "typebox";
+import type { Static, TObject } from "typebox";
 import { expect } from "vitest";
 import { findVmdescRecord, walkStream } from "../../vmstate/test/stream-walk.js";
 
@@ -41,7 +41,7 @@ export function checkFixtureDevices(fixture: string, registry: Registry, describ
     expect(plugin!.legacy!.encode(value, info), `${s.idstr}: re-encoded bytes`).toEqual(body);
     const ber = plugin!.ber.encode(value, info);
     expect(plugin!.ber.decode(ber, info), `${s.idstr}: state through VMStateEntries`).toEqual(value);
-    const described = describeDevice(describe(plugin!.id), value, { name: s.idstr, instanceId: s.instance, version: s.version });
+    const described = describeDevice(describe(plugin!.id), value as Static<TObject>, { name: s.idstr, instanceId: s.instance, version: s.version });
     expect(formatQemuJson(described.vmdesc), `${s.idstr}: field list against the stream's vmdesc`).toBe(formatQemuJson(entry));
     checked.push(s.idstr);
     return length;

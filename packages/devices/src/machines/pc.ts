@@ -1,0 +1,57 @@
+/**
+ * `-M pc -m SIZE -nodefaults` in QEMU 7.2 (machine type `pc-i440fx-7.2`,
+ * i440FX + PIIX3 (IDE 00:01.1, ACPI PM 00:01.3), floppy controller; TCG, one vCPU): the stream layout, taken from
+ * fixtures/qemu-7.2/pc-paused.mig and pc-never-run.mig. The RAM section
+ * (id 2, `ram` v4) comes first, then the device sections below in this
+ * order; ids [1,3,31,32,33,34,35,36,37,38] are handlers QEMU registers
+ * without sending anything for this configuration (block migration, dirty
+ * bitmaps, and handlers whose devices are absent or have nothing to save).
+ * Add-on devices (`-device ...`) append their sections before
+ * `acpi_build` with the next ids (see pc-addons.mig: serial 39 ...
+ * uhci 45, then acpi_build 46, globalstate 47), and their RAM blocks
+ * (e.g. `0000:00:02.0/vga.vram` after pc.ram, `.../vga.rom` after pc.rom).
+ */
+import { section, x86RamBlocks, type MachineSpec } from "./machine.js";
+
+export const pcMachine: MachineSpec = {
+  alias: "pc",
+  machineType: "pc-i440fx-7.2",
+  configurationSubsections: [],
+  commandLine: ["-M", "pc", "-nodefaults", "-accel", "tcg"],
+  ramSection: { sectionId: 2, idstr: "ram", instanceId: 0, version: 4 },
+  ramBlocks: x86RamBlocks,
+  sections: [
+  section(0, "timer", 2, "timerDefaults()"),
+  section(4, "cpu_common", 1, "cpuCommonDefaults()"),
+  section(5, "cpu", 12, "x86CpuDefaults()"),
+  section(6, "kvm-tpr-opt", 1, "kvmTprOptDefaults()"),
+  section(7, "apic", 3, "apicDefaults()"),
+  section(8, "fw_cfg", 2, "fwCfgDefaults()"),
+  section(9, "PCIHost", 1, "pciHostDefaults()"),
+  section(10, "PCIBUS", 1, "pciBusDefaults()"),
+  section(11, "0000:00:00.0/I440FX", 3, "i440fxDefaults()"),
+  section(12, "dma", 1, "dmaDefaults(0)"),
+  section(13, "dma", 1, "dmaDefaults(1)", 1),
+  section(14, "0000:00:01.0/PIIX3", 3, "piix3Defaults()"),
+  section(15, "i8259", 1, "i8259Defaults(0)"),
+  section(16, "i8259", 1, "i8259Defaults(1)", 1),
+  section(17, "ioapic", 3, "ioapicDefaults()"),
+  section(18, "hpet", 2, "hpetDefaults()"),
+  section(19, "mc146818rtc", 3, "mc146818rtcDefaults()"),
+  section(20, "i8254", 3, "i8254Defaults()"),
+  section(21, "pcspk", 1, "pcspkDefaults()"),
+  section(22, "fdc", 2, "fdcDefaults()"),
+  section(23, "ps2kbd", 3, "ps2kbdDefaults()"),
+  section(24, "ps2mouse", 2, "ps2mouseDefaults()"),
+  section(25, "pckbd", 3, "pckbdDefaults()"),
+  section(26, "vmmouse", 0, "vmmouseDefaults()"),
+  section(27, "port92", 1, "port92Defaults()"),
+  section(28, "0000:00:01.1/ide", 3, "piixIdeDefaults()"),
+  section(29, "i2c_bus", 1, "i2cBusDefaults()"),
+  section(30, "0000:00:01.3/piix4_pm", 3, "piix4PmDefaults()"),
+  section(39, "acpi_build", 1, "acpiBuildDefaults()"),
+  section(40, "globalstate", 1, "globalStateDefaults()"),
+  ],
+  pageSize: 4096,
+  unsentSectionIds: [1,3,31,32,33,34,35,36,37,38],
+};

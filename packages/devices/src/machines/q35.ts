@@ -1,0 +1,56 @@
+/**
+ * `-M q35 -m SIZE -nodefaults` in QEMU 7.2 (machine type `pc-q35-7.2`,
+ * Q35 MCH + ICH9 (LPC 00:1f.0, AHCI 00:1f.2, SMBus 00:1f.3), no floppy controller; TCG, one vCPU): the stream layout, taken from
+ * fixtures/qemu-7.2/q35-paused.mig. The RAM section
+ * (id 2, `ram` v4) comes first, then the device sections below in this
+ * order; ids [1,3,30,31,32,33,34,35,36,37] are handlers QEMU registers
+ * without sending anything for this configuration (block migration, dirty
+ * bitmaps, and handlers whose devices are absent or have nothing to save).
+ * Add-on devices (`-device ...`) append their sections before
+ * `acpi_build` with the next ids (see pc-addons.mig: serial 39 ...
+ * uhci 45, then acpi_build 46, globalstate 47), and their RAM blocks
+ * (e.g. `0000:00:02.0/vga.vram` after pc.ram, `.../vga.rom` after pc.rom).
+ */
+import { section, x86RamBlocks, type MachineSpec } from "./machine.js";
+
+export const q35Machine: MachineSpec = {
+  alias: "q35",
+  machineType: "pc-q35-7.2",
+  configurationSubsections: [],
+  commandLine: ["-M", "q35", "-nodefaults", "-accel", "tcg"],
+  ramSection: { sectionId: 2, idstr: "ram", instanceId: 0, version: 4 },
+  ramBlocks: x86RamBlocks,
+  sections: [
+  section(0, "timer", 2, "timerDefaults()"),
+  section(4, "cpu_common", 1, "cpuCommonDefaults()"),
+  section(5, "cpu", 12, "x86CpuDefaults()"),
+  section(6, "kvm-tpr-opt", 1, "kvmTprOptDefaults()"),
+  section(7, "apic", 3, "apicDefaults()"),
+  section(8, "fw_cfg", 2, "fwCfgDefaults()"),
+  section(9, "0000:00:00.0/mch", 1, "mchDefaults()"),
+  section(10, "PCIHost", 1, "pciHostDefaults()"),
+  section(11, "PCIBUS", 1, "pciBusDefaults()"),
+  section(12, "dma", 1, "dmaDefaults(0)"),
+  section(13, "dma", 1, "dmaDefaults(1)", 1),
+  section(14, "0000:00:1f.0/ICH9LPC", 1, "ich9LpcDefaults()"),
+  section(15, "i8259", 1, "i8259Defaults(0)"),
+  section(16, "i8259", 1, "i8259Defaults(1)", 1),
+  section(17, "ioapic", 3, "ioapicDefaults()"),
+  section(18, "hpet", 2, "hpetDefaults()"),
+  section(19, "mc146818rtc", 3, "mc146818rtcDefaults()"),
+  section(20, "i8254", 3, "i8254Defaults()"),
+  section(21, "pcspk", 1, "pcspkDefaults()"),
+  section(22, "ps2kbd", 3, "ps2kbdDefaults()"),
+  section(23, "ps2mouse", 2, "ps2mouseDefaults()"),
+  section(24, "pckbd", 3, "pckbdDefaults()"),
+  section(25, "vmmouse", 0, "vmmouseDefaults()"),
+  section(26, "port92", 1, "port92Defaults()"),
+  section(27, "0000:00:1f.2/ich9_ahci", 1, "ich9AhciDefaults()"),
+  section(28, "i2c_bus", 1, "i2cBusDefaults()"),
+  section(29, "0000:00:1f.3/ich9_smb", 1, "ich9SmbDefaults()"),
+  section(38, "acpi_build", 1, "acpiBuildDefaults()"),
+  section(39, "globalstate", 1, "globalStateDefaults()"),
+  ],
+  pageSize: 4096,
+  unsentSectionIds: [1,3,30,31,32,33,34,35,36,37],
+};
