@@ -19,11 +19,13 @@ export interface FileSourceOptions {
   readonly start?: number;
 }
 
+/** Reads in flight while the caller works on the last chunk. */
+const READ_AHEAD = 1;
 /**
- * Read buffers cycled by fileSource: the chunk handed out, the one read ahead,
- * and the previous one (whose views the caller may still hold).
+ * Read buffers cycled by fileSource: the reads in flight, the chunk handed
+ * out, and the two before it (whose views the caller may still hold).
  */
-const RING = 4;
+const RING = READ_AHEAD + 3;
 
 /**
  * A file read in large chunks into a small ring of reused buffers: no
@@ -36,21 +38,31 @@ export async function* fileSource(path: string, options: FileSourceOptions = {})
   const chunkSize = options.chunkSize ?? 2 << 20;
   const ring = Array.from({ length: RING }, () => new Uint8Array(chunkSize));
   const fh = await open(path, "r");
+  // READ_AHEAD reads are in flight while the caller works on the last chunk.
+  const pending: Promise<{ bytesRead: number; buffer: Uint8Array }>[] = [];
   try {
     let position = options.start ?? 0;
-    // One read is always in flight while the caller works on the last chunk.
-    const readInto = (buf: Uint8Array, at: number) => fh.read(buf, 0, chunkSize, at);
     let slot = 0;
-    let ahead = readInto(ring[slot]!, position);
-    for (;;) {
-      const { bytesRead, buffer } = await ahead;
-      if (bytesRead === 0) return;
-      position += bytesRead;
+    let eof = false;
+    const issue = (): void => {
+      const buf = ring[slot]!;
       slot = (slot + 1) % RING;
-      ahead = readInto(ring[slot]!, position);
+      const at = position;
+      position += chunkSize;
+      pending.push(fh.read(buf, 0, chunkSize, at));
+    };
+    for (let i = 0; i < READ_AHEAD; i++) issue();
+    while (pending.length > 0) {
+      const { bytesRead, buffer } = await pending.shift()!;
+      if (bytesRead === 0) eof = true;
+      if (eof) continue;
+      if (bytesRead < chunkSize) eof = true;
+      else issue();
       yield buffer.subarray(0, bytesRead);
     }
   } finally {
+    // A caller that stops early leaves reads in flight: let them land first.
+    await Promise.allSettled(pending);
     await fh.close();
   }
 }

@@ -7,8 +7,24 @@ import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { BerWriter } from "./ber-writer.js";
 
-/** Where written bytes go: a Node Writable, or a function that takes each chunk. */
-export type ByteSink = Writable | ((chunk: Uint8Array) => void | Promise<void>);
+/**
+ * A sink that is done with each chunk once its `write` has resolved, so the
+ * writer may reuse the buffer: no allocation per chunk (fileSink is one).
+ */
+export interface ChunkConsumer {
+  readonly kind: "chunk-consumer";
+  write(chunk: Uint8Array): Promise<void>;
+}
+
+/**
+ * Where written bytes go: a Node Writable, a function that takes each chunk
+ * (and may keep it), or a ChunkConsumer.
+ */
+export type ByteSink = Writable | ((chunk: Uint8Array) => void | Promise<void>) | ChunkConsumer;
+
+function isConsumer(sink: ByteSink): sink is ChunkConsumer {
+  return (sink as ChunkConsumer).kind === "chunk-consumer";
+}
 
 /** Measured on the RAM-shaped benchmark: small enough that freed chunks are reused, large enough to amortise each write. */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
@@ -35,8 +51,14 @@ export class ChunkedOutput {
   /** Hands the buffered bytes to the sink, waiting for it to drain. */
   async flush(): Promise<void> {
     if (this.w.pos === 0) return;
-    const chunk = this.w.take(this.chunkSize + 8192);
     const sink = this.sink;
+    if (isConsumer(sink)) {
+      // The sink is done with the bytes when write resolves: keep the buffer.
+      await sink.write(this.w.view());
+      this.w.pos = 0;
+      return;
+    }
+    const chunk = this.w.take(this.chunkSize + 8192);
     if (typeof sink === "function") {
       await sink(chunk);
     } else if (!sink.write(chunk)) {
