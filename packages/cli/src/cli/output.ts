@@ -1,13 +1,13 @@
 /**
- * Output files are written under a temporary name beside the target and
- * renamed on success; a failure removes the temporary file, so no partial
- * output is ever left, and the input is never the output.
+ * Output files are written under a temporary name beside the target, synced
+ * and renamed on success; a failure removes the temporary file, so no
+ * partial output is ever left, and the input is never the output.
  */
-import { createWriteStream, realpathSync } from "node:fs";
+import { realpathSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
-import type { Writable } from "node:stream";
+import { type ByteSink, fileSink } from "@qber/core";
 import { UsageError } from "./errors.js";
 
 function sameFile(a: string, b: string): boolean {
@@ -33,31 +33,22 @@ export async function withTemporary<T>(path: string, work: (tmp: string) => Prom
   }
 }
 
-export async function withOutput<T>(path: string, inputs: readonly string[], write: (out: Writable) => Promise<T>): Promise<T> {
-  if (path === "-") {
-    const result = await write(process.stdout);
-    return result;
-  }
+export async function withOutput<T>(path: string, inputs: readonly string[], write: (out: ByteSink) => Promise<T>): Promise<T> {
+  if (path === "-") return write(process.stdout);
   for (const input of inputs) {
     if (input !== "-" && sameFile(input, path)) throw new UsageError(`refusing to write ${path}: it is also the input`);
   }
   const tmp = temporaryName(path);
-  const out = createWriteStream(tmp);
-  const opened = new Promise<void>((ok, fail) => {
-    out.once("open", () => ok());
-    out.once("error", fail);
+  const sink = await fileSink(tmp).catch((e: NodeJS.ErrnoException) => {
+    throw new UsageError(`cannot write ${path}: ${e.code === "ENOENT" ? "no such directory" : e.message}`, 1);
   });
   try {
-    await opened;
-    const result = await write(out);
-    await new Promise<void>((ok, fail) => {
-      out.once("error", fail);
-      out.end(() => ok());
-    });
+    const result = await write(sink);
+    await sink.close();
     await rename(tmp, path);
     return result;
   } catch (e) {
-    out.destroy();
+    await sink.abort().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
     throw e;
   }

@@ -1,0 +1,33 @@
+export {
+  type ChangedSection,
+  type DiffInput,
+  type DiffOptions,
+  type PageRange,
+  type RamBlockDiff,
+  type RamBlockRef,
+  type SectionRef,
+  type SnapshotDiff,
+  diffSnapshots,
+  diffSummaries,
+  pageDiffers,
+} from "./diff.js";
+export { type FieldDifference, diffJson } from "./fields.js";
+export {
+  DEFAULT_XBZRLE_CACHE_BYTES,
+  PAGE_FULL,
+  PAGE_KIND_NAMES,
+  PAGE_NEVER,
+  PAGE_SIZE,
+  PAGE_XBZRLE,
+  PAGE_ZERO,
+  type PageKindName,
+  type RamBlockSummary,
+  type SectionState,
+  type SnapshotSummary,
+  type SummarizeOptions,
+  ZERO_PAGE_DIGEST,
+  pageDigest,
+  summarizeSnapshot,
+  toJsonForm,
+} from "./summary.js";
+export { type DiffTextOptions, renderDiffText } from "./text.js";
