@@ -4,9 +4,11 @@
  */
 import { Command, CommanderError } from "commander";
 import { isQberError } from "@qber/core";
+import { diffCommand } from "../commands/diff.js";
 import { exportCommand } from "../commands/export.js";
 import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
+import { reportCommand } from "../commands/report.js";
 import { UsageError } from "./errors.js";
 
 const VERSION = "0.1.0";
@@ -22,6 +24,8 @@ export function buildProgram(): Command {
   importCommand(program);
   exportCommand(program);
   inspectCommand(program);
+  diffCommand(program);
+  reportCommand(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }

@@ -44,6 +44,10 @@ export async function summarizeInput(input: Input, options: { xbzrleCacheBytes: 
       done,
     ]);
     return summary;
+  } catch (e) {
+    // Stop the importer feeding a reader that gave up.
+    if (source !== input.source && typeof (source as { destroy?: unknown }).destroy === "function") (source as unknown as { destroy(): void }).destroy();
+    throw e;
   } finally {
     bar.done();
   }

@@ -16,7 +16,8 @@ export interface FieldDifference {
 
 const IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 
-function keyPath(base: string, key: string): string {
+/** The path of `key` inside the value at `base`. */
+export function keyPath(base: string, key: string): string {
   if (IDENT.test(key)) return base === "" ? key : `${base}.${key}`;
   return `${base}[${JSON.stringify(key)}]`;
 }

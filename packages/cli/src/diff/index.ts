@@ -11,7 +11,7 @@ export {
   diffSummaries,
   pageDiffers,
 } from "./diff.js";
-export { type FieldDifference, diffJson } from "./fields.js";
+export { type FieldDifference, diffJson, keyPath } from "./fields.js";
 export {
   DEFAULT_XBZRLE_CACHE_BYTES,
   PAGE_FULL,

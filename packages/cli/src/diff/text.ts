@@ -21,7 +21,8 @@ export function renderDiffText(d: SnapshotDiff, options: DiffTextOptions = {}): 
   for (const s of d.sections.onlyInB) lines.push(`only in ${d.b.name}: ${s.kind} ${s.name} (instance ${s.instance}, version ${s.version})`);
   for (const c of d.sections.changed) {
     const version = c.versionChanged ? `version ${c.version.a} -> ${c.version.b}` : `version ${c.version.a}`;
-    lines.push(`${c.kind} ${c.name} (instance ${c.instance}, ${version}): ${c.fields.length + c.moreFields} field${c.fields.length + c.moreFields === 1 ? "" : "s"} differ`);
+    const n = c.fields.length + c.moreFields;
+    lines.push(`${c.kind} ${c.name} (instance ${c.instance}, ${version}): ${n === 0 ? "same fields" : n === 1 ? "1 field differs" : `${n} fields differ`}`);
     for (const f of c.fields) lines.push(`  ${f.path || "(contents)"}: ${fieldValue(f.a)} -> ${fieldValue(f.b)}`);
     if (c.moreFields > 0) lines.push(`  ... and ${c.moreFields} more`);
   }

@@ -38,7 +38,7 @@ export interface InspectedSection {
   readonly fields?: unknown;
 }
 
-export interface RamBlockSummary {
+export interface InspectedRamBlock {
   readonly name: string;
   readonly pages: number;
   readonly zero: number;
@@ -52,7 +52,7 @@ export interface InspectReport {
   readonly schemaVersion: 1;
   readonly format: "qber-ber";
   readonly sections: readonly InspectedSection[];
-  readonly ram: readonly RamBlockSummary[];
+  readonly ram: readonly InspectedRamBlock[];
 }
 
 export interface InspectOptions {

@@ -1,0 +1,64 @@
+import type { Command } from "commander";
+import { registryFor } from "../cli/context.js";
+import { UsageError } from "../cli/errors.js";
+import { openInput } from "../cli/input.js";
+import { withOutput } from "../cli/output.js";
+import { progress } from "../cli/progress.js";
+import { RawSectionsNeeded, type SectionSpan, decodeToJson } from "../json/decode.js";
+import { berOf } from "./inspect.js";
+
+export function decodeCommand(program: Command): void {
+  program
+    .command("decode")
+    .summary("write a snapshot as JSON (lossless; qber encode turns it back)")
+    .description(
+      "Write a snapshot in qber's JSON form (docs/json-form.md): every section with its name, ids, version and contents (device entries typed, 64-bit values as decimal strings, bytes as hex), RAM pages per block, and a read-only view of each device's fields by name. `qber encode` turns the JSON back into the same bytes. Reads qber BER files and QEMU streams (converted on the fly); streams: RAM is written page by page.",
+    )
+    .argument("<file>", "BER file or QEMU stream, or - for stdin")
+    .requiredOption("-o, --output <file>", "JSON file to write, or - for stdout")
+    .option("--no-fields", "leave out the device field views (smaller, faster)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  qber decode vm.ber -o vm.json
+  qber decode vm.mig -o - --no-fields | jq '.sections[] | select(.type == "full") | .name'
+  qber decode vm.ber -o vm.json && qber encode vm.json -o same.ber && cmp vm.ber same.ber`,
+    )
+    .action(async (file: string, opts: { output: string; fields: boolean }) => {
+      const quiet = program.opts<{ quiet?: boolean }>().quiet;
+      let rawMins: ReadonlyMap<number, SectionSpan> | undefined;
+      for (let attempt = 0; ; attempt++) {
+        const input = await openInput(file);
+        const { source, done } = berOf(input);
+        const bar = progress("decode", input.format === "ber" ? input.size : undefined, quiet);
+        try {
+          await withOutput(opts.output, [file], async (out) => {
+            const [summary] = await Promise.all([
+              decodeToJson(source, out, {
+                registry: registryFor(),
+                fields: opts.fields,
+                ...(rawMins ? { rawMins } : {}),
+                onProgress: (n) => bar.update(n),
+              }),
+              done,
+            ]);
+            return summary;
+          });
+          bar.done();
+          return;
+        } catch (e) {
+          bar.done();
+          if (!(e instanceof RawSectionsNeeded)) throw e;
+          const which = [...e.sections.keys()].join(", ");
+          if (attempt > 0 || file === "-" || input.format !== "ber") {
+            throw new UsageError(`${input.name}: RAM sections ${which} are not in a form qber writes; keeping their exact bytes needs a second pass over a file (not stdin)`, 1);
+          }
+          if (opts.output === "-") {
+            throw new UsageError(`${input.name}: RAM sections ${which} are not in a form qber writes: the JSON written re-encodes to an equivalent file, not the same bytes; decode to a file (-o FILE) to keep their exact bytes`, 1);
+          }
+          rawMins = e.sections;
+        }
+      }
+    });
+}

@@ -1,0 +1,147 @@
+import { createWriteStream } from "node:fs";
+import { mkdtemp, open, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { once } from "node:events";
+import type { Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import type { Command } from "commander";
+import { type ByteSink, type ByteSource, fileSource, isQberError } from "@qber/core";
+import { importQemuStream } from "../bridge/import.js";
+import { registryFor } from "../cli/context.js";
+import { UsageError } from "../cli/errors.js";
+import { withOutput } from "../cli/output.js";
+import { progress } from "../cli/progress.js";
+import { SizesNeeded, encodeFromJson, measureJson } from "../json/encode.js";
+import { JsonSyntaxError } from "../json/json-reader.js";
+
+const BER_MAGIC = [0x7f, 0xcd, 0xc5, 0x51];
+const QEMU_MAGIC = [0x51, 0x45, 0x56, 0x4d];
+
+type EncodeInput = { readonly kind: "json"; readonly path: string } | { readonly kind: "qemu"; readonly source: ByteSource; readonly size: number | undefined };
+
+function kindOf(name: string, head: Uint8Array): "json" | "qemu" {
+  const is = (m: number[]) => m.every((b, i) => head[i] === b);
+  if (is(QEMU_MAGIC)) return "qemu";
+  if (is(BER_MAGIC)) throw new UsageError(`${name}: this is a qber BER file already; encode takes the JSON form from qber decode (or a QEMU stream)`, 1);
+  const text = Buffer.from(head).toString("latin1").replace(/^\ufeff|^\xef\xbb\xbf/, "").trimStart();
+  if (text.startsWith("{")) return "json";
+  throw new UsageError(`${name}: not the JSON form of a qber file (it does not start with "{") nor a QEMU migration stream ("QEVM")`, 1);
+}
+
+async function fileHead(path: string): Promise<Uint8Array> {
+  try {
+    const st = await stat(path);
+    if (st.isDirectory()) throw new UsageError(`${path}: is a directory`, 1);
+  } catch (e) {
+    if (e instanceof UsageError) throw e;
+    throw new UsageError(`${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`, 1);
+  }
+  const fh = await open(path, "r");
+  try {
+    const head = new Uint8Array(256);
+    const { bytesRead } = await fh.read(head, 0, head.length, 0);
+    return head.subarray(0, bytesRead);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * Runs `work` with the input as JSON on a re-readable file (stdin JSON is
+ * spooled to a temporary file, since definite lengths take two passes) or as
+ * a QEMU stream.
+ */
+async function withEncodeInput<T>(file: string, work: (input: EncodeInput) => Promise<T>): Promise<T> {
+  if (file !== "-") {
+    const kind = kindOf(file, await fileHead(file));
+    if (kind === "json") return work({ kind, path: file });
+    return work({ kind, source: fileSource(file), size: (await stat(file)).size });
+  }
+  const it = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+  const first: Uint8Array[] = [];
+  let have = 0;
+  while (have < 16) {
+    const r = await it.next();
+    if (r.done) break;
+    first.push(r.value);
+    have += r.value.length;
+  }
+  async function* all(): AsyncGenerator<Uint8Array> {
+    yield* first;
+    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
+  }
+  const kind = kindOf("stdin", Buffer.concat(first));
+  if (kind === "qemu") return work({ kind, source: all(), size: undefined });
+  const dir = await mkdtemp(join(tmpdir(), "qber-encode-"));
+  try {
+    const path = join(dir, "stdin.json");
+    await pipeline(all(), createWriteStream(path));
+    return await work({ kind, path });
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** Hands a chunk (which the receiver may keep) to any kind of sink. */
+async function sendTo(sink: ByteSink, chunk: Uint8Array): Promise<void> {
+  if (typeof sink === "function") await sink(chunk);
+  else if ("kind" in sink && sink.kind === "chunk-consumer") await sink.write(chunk);
+  else if (!(sink as Writable).write(chunk)) await once(sink as Writable, "drain");
+}
+
+export function encodeCommand(program: Command): void {
+  program
+    .command("encode")
+    .summary("turn qber's JSON form back into a BER file")
+    .description(
+      "Write the BER file that a JSON form (from qber decode, maybe edited) describes: byte for byte the file it was decoded from, when unedited. Device sections are checked first: one that does not decode through its plugin (or the file's vmdesc) or breaks a bound of its description is refused, naming device and field, unless --no-validate. Given a QEMU stream, encode converts it like qber import.",
+    )
+    .argument("<in>", "JSON file (or a QEMU stream), or - for stdin")
+    .requiredOption("-o, --output <file>", "BER file to write, or - for stdout")
+    .option("--no-validate", "write device state even when it breaks its bounds (to make test inputs)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  qber encode vm.json -o vm.ber
+  qber decode vm.ber -o - | jq '(.sections[] | select(.name == "hpet") | .contents.vmstate[0].int) = "1"' | qber encode - -o edited.ber
+  qber encode broken.json -o broken.ber --no-validate && qber validate broken.ber`,
+    )
+    .action(async (file: string, opts: { output: string; validate: boolean }) => {
+      const quiet = program.opts<{ quiet?: boolean }>().quiet;
+      await withEncodeInput(file, async (input) => {
+        if (input.kind === "qemu") {
+          const bar = progress("encode", input.size, quiet);
+          const summary = await withOutput(opts.output, [file], (out) => importQemuStream(input.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n) }));
+          bar.done();
+          for (const w of summary.warnings) process.stderr.write(`qber: warning: ${w}\n`);
+          return;
+        }
+        const options = { registry: registryFor(), validate: opts.validate };
+        const name = file === "-" ? "stdin" : file;
+        try {
+          let written = 0;
+          try {
+            await withOutput(opts.output, [file], (out) => {
+              const sink: ByteSink = async (chunk) => {
+                written += chunk.length;
+                await sendTo(out, chunk);
+              };
+              return encodeFromJson(fileSource(input.path), sink, options);
+            });
+          } catch (e) {
+            if (!(e instanceof SizesNeeded)) throw e;
+            if (opts.output === "-" && written > 0) {
+              throw new UsageError(`${name}: RAM sections with definite lengths inside an indefinite file need two passes: write to a file (-o FILE)`, 1);
+            }
+            const sizes = await measureJson(fileSource(input.path));
+            await withOutput(opts.output, [file], (out) => encodeFromJson(fileSource(input.path), out, { ...options, sizes }));
+          }
+        } catch (e) {
+          if (e instanceof JsonSyntaxError || isQberError(e)) throw new UsageError(`${name}: ${e.message}`, 1);
+          throw e;
+        }
+      });
+    });
+}

@@ -1,0 +1,88 @@
+/**
+ * A device section through its plugin or the file's vmdesc: the typed state,
+ * its JSON form (the `fields` view of `qber decode`) and its validation
+ * against the description's bounds (`qber validate`, `qber encode`).
+ */
+import { type Registry, type SecFull, type SectionPlugin, isQberError } from "@qber/core";
+import { type Vmdesc, type VmdescDevice, describeFromVmdesc, entriesToState, stateToJson, validateState } from "@qber/vmstate";
+import type { deviceDescriptions } from "@qber/devices";
+
+/** A device description (a TypeBox object schema). */
+export type Description = NonNullable<(typeof deviceDescriptions)[string]>;
+
+export interface DeviceLookup {
+  readonly registry: Registry;
+  /** Descriptions by plugin id (deviceDescriptions of @qber/devices). */
+  readonly descriptions: Readonly<Record<string, Description>>;
+  /** vmdesc device entries by `name` and instance id, when the file carries a vmdesc. */
+  vmdesc?: Map<string, VmdescDevice>;
+}
+
+export function vmdescIndex(v: Vmdesc): Map<string, VmdescDevice> {
+  const m = new Map<string, VmdescDevice>();
+  for (const d of v.devices) m.set(`${d.name}\u0000${d.instance_id}`, d);
+  return m;
+}
+
+export type DeviceDecoding =
+  | { readonly by: "plugin"; readonly plugin: SectionPlugin; readonly description: Description | undefined; readonly state: unknown }
+  | { readonly by: "vmdesc"; readonly description: Description; readonly state: unknown }
+  | { readonly by: "none"; readonly plugin?: SectionPlugin; readonly error?: { readonly reason: string; readonly field: string } };
+
+/** Splits a value path such as `hpet.timer[2].tn` into the field after the vmsd name. */
+export function fieldOfPath(path: string): string {
+  const m = /^[^.[]*\.?(.*)$/.exec(path);
+  return m?.[1] ?? "";
+}
+
+function failure(e: unknown): { reason: string; field: string } {
+  if (isQberError(e)) {
+    const reason = "reason" in e && typeof e.reason === "string" ? e.reason : e.message;
+    return { reason: e.expected === undefined ? reason : `${reason} (expected ${e.expected})`, field: fieldOfPath(e.path) };
+  }
+  return { reason: (e as Error).message ?? String(e), field: "" };
+}
+
+/** Decodes a device section's contents by plugin, else by the vmdesc entry for it. */
+export function decodeDevice(sec: SecFull, lookup: DeviceLookup): DeviceDecoding {
+  const plugin = lookup.registry.find(sec.name, sec.versionId);
+  if (plugin) {
+    try {
+      return { by: "plugin", plugin, description: lookup.descriptions[plugin.id], state: plugin.ber.decode(sec.contents, sec) };
+    } catch (e) {
+      return { by: "none", plugin, error: failure(e) };
+    }
+  }
+  const entry = lookup.vmdesc?.get(`${sec.name}\u0000${sec.instanceId}`);
+  if (entry && sec.contents.kind === "vmstate") {
+    try {
+      const description = describeFromVmdesc(entry);
+      return { by: "vmdesc", description, state: entriesToState(description, sec.contents.value, { version: Number(sec.versionId) }) };
+    } catch (e) {
+      return { by: "none", error: failure(e) };
+    }
+  }
+  return { by: "none" };
+}
+
+/** A typed value as JSON: bigints as decimal strings, bytes as hex. */
+export function genericJson(value: unknown): unknown {
+  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)));
+}
+
+export function deviceFields(d: DeviceDecoding): unknown {
+  if (d.by === "none") return undefined;
+  return d.description ? stateToJson(d.description, d.state as never) : genericJson(d.state);
+}
+
+export interface DeviceProblem {
+  readonly field: string;
+  readonly reason: string;
+}
+
+/** What is wrong with a device section: a decoding failure, or every bound its state breaks. */
+export function deviceProblems(sec: SecFull, d: DeviceDecoding): DeviceProblem[] {
+  if (d.by === "none") return d.error ? [{ field: d.error.field, reason: `cannot decode${d.plugin ? ` with ${d.plugin.id}` : " by its vmdesc"}: ${d.error.reason}` }] : [];
+  if (!d.description) return [];
+  return validateState(d.description, d.state as never, sec.name).map((e) => ({ field: e.field, reason: e.reason }));
+}
