@@ -2,3 +2,5 @@ export * from "./bridge/index.js";
 export { type InspectReport, type InspectedSection, type InspectedRamBlock, type InspectOptions, inspectFile } from "./inspect/inspect-file.js";
 export * from "./diff/index.js";
 export * from "./report/index.js";
+export * from "./json/index.js";
+export * from "./validate/index.js";

@@ -243,7 +243,7 @@ describe("errors", () => {
   it("corrupt input: a flipped byte in a device section", async () => {
     const ber = Buffer.from(readFileSync(at("pc-paused.ber")));
     const hpet = (await sectionSpans(ber)).find((s) => s.name === "hpet")!;
-    ber[hpet.offset + hpet.length - 4] ^= 0xff; // its SecEndMark tag
+    ber[hpet.offset + hpet.length - 4] = ber[hpet.offset + hpet.length - 4]! ^ 0xff; // its SecEndMark tag
     writeFileSync(at("flip.ber"), ber);
     const r = await qber("decode", at("flip.ber"), "-o", at("flip.json"));
     expect(r.code).toBe(1);

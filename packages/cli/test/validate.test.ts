@@ -173,7 +173,7 @@ describe("invalid snapshots", () => {
       if (s.kind === "full" && s.section.name === "hpet") hpet = s;
       else if (s.kind === "min") for await (const b of s.blocks) for await (const _ of b.pages);
     }
-    flipped[hpet!.offset + hpet!.length - 4] ^= 0xff;
+    flipped[hpet!.offset + hpet!.length - 4] = flipped[hpet!.offset + hpet!.length - 4]! ^ 0xff;
     writeFileSync(at("flip.ber"), flipped);
     const flip = await qber("validate", at("flip.ber"));
     expect(flip.code).toBe(1);

@@ -4,11 +4,16 @@
  */
 import { Command, CommanderError } from "commander";
 import { isQberError } from "@qber/core";
+import { decodeCommand } from "../commands/decode.js";
+import { devicesCommand } from "../commands/devices.js";
 import { diffCommand } from "../commands/diff.js";
+import { encodeCommand } from "../commands/encode.js";
 import { exportCommand } from "../commands/export.js";
 import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
 import { reportCommand } from "../commands/report.js";
+import { schemaCommand } from "../commands/schema.js";
+import { validateCommand } from "../commands/validate.js";
 import { UsageError } from "./errors.js";
 
 const VERSION = "0.1.0";
@@ -24,8 +29,13 @@ export function buildProgram(): Command {
   importCommand(program);
   exportCommand(program);
   inspectCommand(program);
+  validateCommand(program);
+  decodeCommand(program);
+  encodeCommand(program);
   diffCommand(program);
   reportCommand(program);
+  devicesCommand(program);
+  schemaCommand(program);
   for (const c of program.commands) c.exitOverride();
   return program;
 }
