@@ -43,7 +43,6 @@ import {
   load8,
   loop,
   ltU,
-  ne,
   or,
   ret,
   set,
@@ -57,7 +56,6 @@ import {
   vXor,
   vload,
   vstore,
-  xor,
 } from "./wasm-assembler.js";
 
 /** Largest page the encoder takes: run lengths are 14-bit ULEB values. */

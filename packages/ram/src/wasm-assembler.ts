@@ -6,16 +6,14 @@
  *
  * Instruction helpers return byte arrays; a function body is a (nested) list
  * of them. Opcode values are those of the WebAssembly core specification,
- * including the fixed-width SIMD (0xfd prefix) and bulk-memory (0xfc prefix)
- * proposals, both part of every Node >= 16.
+ * including fixed-width SIMD (0xfd prefix), which every Node >= 16 runs.
  */
 
 export type Code = readonly (number | Code)[];
 
 export const i32 = 0x7f;
 export const i64 = 0x7e;
-export const v128 = 0x7b;
-export type ValueType = typeof i32 | typeof i64 | typeof v128;
+export type ValueType = typeof i32 | typeof i64;
 
 function uleb(value: number): number[] {
   const out: number[] = [];
@@ -59,12 +57,10 @@ export const add: Code = [0x6a];
 export const sub: Code = [0x6b];
 export const and: Code = [0x71];
 export const or: Code = [0x72];
-export const xor: Code = [0x73];
 export const shl: Code = [0x74];
 export const shrU: Code = [0x76];
 export const eqz: Code = [0x45];
 export const eq: Code = [0x46];
-export const ne: Code = [0x47];
 export const ltU: Code = [0x49];
 export const gtU: Code = [0x4b];
 export const geU: Code = [0x4f];

@@ -64,6 +64,11 @@ function walkRamSections(buf: Uint8Array): RamSection[] {
 }
 
 const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
+// vitest's deep equality walks typed arrays element by element, far too
+// slowly for megabytes; compare bytes natively and records by a digest.
+const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
+const digest = (records: readonly RamRecord[]) =>
+  records.map((r) => ("data" in r ? { ...r, data: md5(r.data) } : r));
 
 describe.each(["pc-xbzrle-live", "q35-xbzrle-live"])("%s.mig", (name) => {
   const buf = new Uint8Array(readFileSync(`${fixtures}${name}.mig`));
@@ -95,7 +100,7 @@ describe.each(["pc-xbzrle-live", "q35-xbzrle-live"])("%s.mig", (name) => {
           // encoding old -> new must give QEMU's own payload.
           const n = xbzrleEncode(before, page, encoded);
           expect(n, `XBZRLE page ${r.block}@0x${r.offset.toString(16)}`).toBe(r.data.length);
-          expect(encoded.subarray(0, n)).toEqual(r.data);
+          expect(sameBytes(encoded.subarray(0, n), r.data)).toBe(true);
           counts.XBZRLE++;
         }
       }
@@ -112,7 +117,7 @@ describe.each(["pc-xbzrle-live", "q35-xbzrle-live"])("%s.mig", (name) => {
     const state = newRamWriteState();
     expect(sections.length).toBeGreaterThan(10);
     for (const s of sections) {
-      expect(writeRamRecords(s.records, state)).toEqual(buf.subarray(s.bodyStart, s.bodyEnd));
+      expect(sameBytes(writeRamRecords(s.records, state), buf.subarray(s.bodyStart, s.bodyEnd))).toBe(true);
     }
   });
 
@@ -122,16 +127,19 @@ describe.each(["pc-xbzrle-live", "q35-xbzrle-live"])("%s.mig", (name) => {
       const records: RamRecord[] = [];
       let pos = s.bodyStart;
       let end = s.bodyStart;
+      let calls = 0;
       for (;;) {
         const progress = parseRamRecords(buf, pos, end, state, records);
         pos = progress.pos;
         if (progress.done) break;
         expect(progress.needed).toBeGreaterThan(0);
-        // Offer a little less than asked for now and then, to exercise cuts.
-        end = Math.min(s.bodyEnd, pos + (progress.needed > 1 && end % 3 === 0 ? progress.needed - 1 : progress.needed));
+        // Every third call offers one byte less than asked for, to check
+        // that a cut record is reported again and nothing is half-read.
+        const short = ++calls % 3 === 0 && progress.needed > 1 ? 1 : 0;
+        end = Math.min(s.bodyEnd, pos + progress.needed - short);
       }
       expect(pos).toBe(s.bodyEnd);
-      expect(records).toEqual(s.records);
+      expect(digest(records)).toEqual(digest(s.records));
     }
   });
 });

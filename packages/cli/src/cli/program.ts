@@ -4,6 +4,7 @@
  */
 import { Command, CommanderError } from "commander";
 import { isQberError } from "@qber/core";
+import { composeCommand } from "../commands/compose.js";
 import { decodeCommand } from "../commands/decode.js";
 import { devicesCommand } from "../commands/devices.js";
 import { diffCommand } from "../commands/diff.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   encodeCommand(program);
   diffCommand(program);
   reportCommand(program);
+  composeCommand(program);
   devicesCommand(program);
   schemaCommand(program);
   for (const c of program.commands) c.exitOverride();

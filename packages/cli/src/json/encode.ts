@@ -64,7 +64,8 @@ async function walk(r: JsonReader, v: Visitor): Promise<void> {
       sawFormat = true;
     } else if (key === "formatVersion") {
       const fv = await r.value();
-      if (fv !== 1) jsonError(`formatVersion ${JSON.stringify(fv)} is not supported (1)`, "formatVersion");
+      // Only a scalar is echoed: JSON.stringify of a deeply nested value overflows the stack.
+      if (fv !== 1) jsonError(`formatVersion ${fv === null || typeof fv !== "object" ? JSON.stringify(fv) : Array.isArray(fv) ? "(an array)" : "(an object)"} is not supported (1)`, "formatVersion");
     } else if (key === "framing") {
       const f = await r.value();
       if (f !== "definite" && f !== "indefinite") jsonError('framing must be "definite" or "indefinite"', "framing");

@@ -48,24 +48,37 @@ export class JsonReader {
     throw new JsonSyntaxError(reason, at);
   }
 
-  private async fill(): Promise<boolean> {
+  /**
+   * Appends the next chunk to the buffer, or as many chunks as make at least
+   * `min` characters: a value that spans many chunks is then re-buffered a
+   * logarithmic number of times, not once per chunk (which was quadratic).
+   */
+  private async fill(min = 0): Promise<boolean> {
     if (this.done) return false;
-    const r = await this.it.next();
-    let text: string;
-    try {
-      if (r.done) {
-        this.done = true;
-        text = this.decoder.decode();
-      } else {
-        text = typeof r.value === "string" ? r.value : this.decoder.decode(r.value, { stream: true });
+    const texts: string[] = [];
+    let got = 0;
+    let any = false;
+    do {
+      const r = await this.it.next();
+      let text: string;
+      try {
+        if (r.done) {
+          this.done = true;
+          text = this.decoder.decode();
+        } else {
+          text = typeof r.value === "string" ? r.value : this.decoder.decode(r.value, { stream: true });
+        }
+      } catch {
+        this.fail("the text is not UTF-8", this.base + this.buf.length + got);
       }
-    } catch {
-      this.fail("the text is not UTF-8", this.base + this.buf.length);
-    }
+      if (!r.done || text.length > 0) any = true;
+      texts.push(text);
+      got += text.length;
+    } while (!this.done && got < min);
     this.base += this.pos;
-    this.buf = this.buf.slice(this.pos) + text;
+    this.buf = this.buf.slice(this.pos) + (texts.length === 1 ? texts[0]! : texts.join(""));
     this.pos = 0;
-    return !r.done || text.length > 0;
+    return any;
   }
 
   /** The next non-blank character, not consumed; undefined at the end of the text. */
@@ -193,7 +206,7 @@ export class JsonReader {
       // Keep the value's start in the buffer across the refill: it moves to 0.
       const offset = p - start;
       this.pos = start;
-      if (!(await this.fill())) {
+      if (!(await this.fill(offset))) {
         if (depth === 0 && !inString) {
           const textOf = this.buf.slice(this.pos);
           const at = this.base + this.pos;

@@ -7,9 +7,8 @@
  * from the captures fixtures/qemu-7.2/{pc,q35}-paused.mig and
  * pc-never-run.mig (identical layouts whether or not the firmware ran).
  *
- * Device power-on states are named by plugin id (`defaults` below); the
- * functions live with the device models (packages/devices/src/pc/*,
- * src/x86/*: `...Defaults()`), the lead joins them.
+ * Each section carries its device's power-on state (`powerOn`), from the
+ * `...Defaults()` functions beside the device models.
  */
 
 /** A RAM block as the stream's MEM_SIZE record lists it. */
@@ -33,9 +32,16 @@ export interface SectionSpec {
   readonly idstr: string;
   readonly instanceId: number;
   readonly version: number;
-  /** Plugin that models it, and the defaults function of the power-on state. */
+  /** Plugin that models it. */
   readonly plugin: string;
-  readonly defaults: string;
+  /** The device's state right after QEMU creates and resets the machine. */
+  readonly powerOn: (context: PowerOnContext) => unknown;
+}
+
+/** What a power-on state may depend on. */
+export interface PowerOnContext {
+  /** The RTC's wall-clock time at power-on. */
+  readonly now: Date;
 }
 
 /** The iterative RAM section (START, PART..., END). */
@@ -81,10 +87,10 @@ export function ramBlocksFor(machine: MachineSpec, memoryBytes: number): { reado
   return machine.ramBlocks.map((b) => ({ name: b.name, length: b.length(memoryBytes) }));
 }
 
-/** Shorthand used by pc.ts and q35.ts: plugin `@qber/devices:<vmsd>` and its defaults function. */
-export function section(sectionId: number, idstr: string, version: number, defaults: string, instanceId = 0): SectionSpec {
+/** Shorthand used by pc.ts and q35.ts: plugin `@qber/devices:<vmsd>` and its power-on state. */
+export function section(sectionId: number, idstr: string, version: number, powerOn: (context: PowerOnContext) => unknown, instanceId = 0): SectionSpec {
   const vmsdName = idstr.slice(idstr.lastIndexOf("/") + 1);
-  return { sectionId, idstr, instanceId, version, plugin: `@qber/devices:${vmsdName}`, defaults };
+  return { sectionId, idstr, instanceId, version, plugin: `@qber/devices:${vmsdName}`, powerOn };
 }
 
 /**
