@@ -49,6 +49,18 @@ class Recorder {
 }
 
 /** Each SecMin's pages as `kind@block:page`. */
+/** Page `k` of RAMSecBlock 0 of section `i`. */
+function pageAt(file: QemuFile, i: number, k: number): RamPage {
+  const s = file.top[i];
+  if (s?.kind !== "min") throw new Error(`section ${i} is not a SecMin`);
+  return s.contents.value[0]!.pages[k]!;
+}
+
+function bytesOf(p: RamPage): Uint8Array {
+  if (p.kind !== "fullpage" && p.kind !== "xbzrle") throw new Error(`${p.kind} has no data`);
+  return p.data;
+}
+
 function summary(file: QemuFile): string[][] {
   return file.top.flatMap((s) =>
     s.kind === "min" ? [s.contents.value.flatMap((b) => b.pages.map((p: RamPage) => (p.kind === "hook" ? "hook" : `${p.kind}@${b.name}:${Number(p.addr) / PAGE}`)))] : [],
@@ -79,8 +91,7 @@ describe("RamIterator", () => {
     });
     expect(file.top[1]).toMatchObject({ kind: "min", sectionId: 7n });
     expect(summary(file)).toEqual([["fullpage@pc.ram:0", "compr@pc.ram:1", "fullpage@pc.ram:2", "compr@/rom@etc/acpi/tables:0"]]);
-    const full = (file.top[1] as { contents: { value: { pages: RamPage[] }[] } }).contents.value[0]!.pages[2] as { data: Uint8Array };
-    expect(Buffer.compare(full.data, random(3))).toBe(0);
+    expect(Buffer.compare(bytesOf(pageAt(file, 1, 2)), random(3))).toBe(0);
   });
 
   it("follows QEMU's XBZRLE rules pass by pass", async () => {
@@ -96,7 +107,7 @@ describe("RamIterator", () => {
     // Pass 3: a small change is a delta, an identical page is not sent, the
     // zero page is compr again, a page never cached is a miss.
     const p0 = a.page(0);
-    p0[100] ^= 0xff;
+    p0[100] = p0[100]! ^ 0xff;
     a.set(0, p0);
     const s3 = await it1.nextPass({ dirty: { "pc.ram": [3, 2, 1, 0] } });
     expect(s3).toMatchObject({ pass: 3, xbzrle: 1, skipped: 1, compr: 1, cacheMiss: 1, fullpage: 1 });
@@ -109,7 +120,7 @@ describe("RamIterator", () => {
     expect(await it1.nextPass({ dirty: { "pc.ram": [0, 2] } })).toMatchObject({ xbzrle: 1, overflow: 1, fullpage: 1, cacheMiss: 0 });
     // Pass 5: the overflowed page was cached as sent: a small change is a delta again.
     const p0b = a.page(0);
-    p0b[4000] ^= 1;
+    p0b[4000] = p0b[4000]! ^ 1;
     a.set(0, p0b);
     expect(await it1.nextPass({ dirty: { "pc.ram": [0] } })).toMatchObject({ xbzrle: 1, fullpage: 0 });
     const file = await r.file();
@@ -121,9 +132,8 @@ describe("RamIterator", () => {
       ["xbzrle@pc.ram:0"],
     ]);
     // The delta of pass 3 turns the page sent in pass 2 into the new one.
-    const delta = (file.top[3] as { contents: { value: { pages: RamPage[] }[] } }).contents.value[0]!.pages[0] as { data: Uint8Array };
     const page = random(1);
-    xbzrleDecode(delta.data, page);
+    xbzrleDecode(bytesOf(pageAt(file, 3, 0)), page);
     expect(Buffer.compare(page, p0)).toBe(0);
   });
 
@@ -135,7 +145,7 @@ describe("RamIterator", () => {
     await it1.start();
     const bump = (i: number) => {
       const p = a.page(i);
-      p[i + 10] ^= 0x55;
+      p[i + 10] = p[i + 10]! ^ 0x55;
       a.set(i, p);
     };
     // Pass 2: page 0 takes the slot (age 2); page 1 is refused.
@@ -170,8 +180,8 @@ describe("RamIterator", () => {
     const it1 = new RamIterator(r.writer, [bufferRamSource("a", a.bytes), bufferRamSource("b", b.bytes)], { xbzrle: { cacheSize: 2 * PAGE } });
     await it1.start();
     await it1.nextPass();
-    a.bytes[0] ^= 1;
-    b.bytes[0] ^= 1;
+    a.bytes[0] = a.bytes[0]! ^ 1;
+    b.bytes[0] = b.bytes[0]! ^ 1;
     expect(await it1.nextPass()).toMatchObject({ xbzrle: 2, pages: 2 });
     expect(summary(await r.file())[2]).toEqual(["xbzrle@a:0", "xbzrle@b:0"]);
   });
@@ -196,12 +206,12 @@ describe("RamIterator", () => {
     const it1 = new RamIterator(r.writer, [bufferRamSource("pc.ram", a.bytes)], { readPages: 3 });
     await it1.start();
     const before = bufferRamSource("pc.ram", a.bytes.slice());
-    a.bytes[PAGE + 1] ^= 1;
-    a.bytes[3 * PAGE + 1] ^= 1;
+    a.bytes[PAGE + 1] = a.bytes[PAGE + 1]! ^ 1;
+    a.bytes[3 * PAGE + 1] = a.bytes[3 * PAGE + 1]! ^ 1;
     expect(await it1.nextPass({ previous: [before] })).toMatchObject({ pages: 2, fullpage: 2 });
     // New contents as a new source; the previous one is the old buffer.
     const next = a.bytes.slice();
-    next[PAGE + 2] ^= 1;
+    next[PAGE + 2] = next[PAGE + 2]! ^ 1;
     next.fill(0, 0, PAGE);
     expect(await it1.nextPass({ sources: [bufferRamSource("pc.ram", next)], previous: [bufferRamSource("pc.ram", a.bytes)] })).toMatchObject({ pages: 2, xbzrle: 1, compr: 1 });
     expect(summary(await r.file()).slice(1)).toEqual([["fullpage@pc.ram:1", "fullpage@pc.ram:3"], ["compr@pc.ram:0", "xbzrle@pc.ram:1"]]);

@@ -159,7 +159,7 @@ export class RamIterator {
     return { pass, pages: 0, compr: 0, fullpage: 0, xbzrle: 0, skipped: 0, overflow: 0, cacheMiss: 0, xbzrleBytes: 0, sections: 0 };
   }
 
-  /** Passes done so far (QEMU's dirty_sync_count, the cache's age, is this + 1 during a pass). */
+  /** Passes started so far; during pass k the cache age (QEMU's dirty_sync_count) is k. */
   get passes(): number {
     return this.passNumber;
   }

@@ -137,6 +137,16 @@ describe("reconstructRam", () => {
     ]);
   });
 
+  it("stores a fullpage of zeros as a zero page, keeping sparse images sparse", async () => {
+    const bytes = await stream([setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [full(0, page(0)), full(PAGE, page(1))]]]), min([["pc.ram", [full(PAGE, page(0))]]])]);
+    const spy = spySinks();
+    const r = await reconstructRam(bytes, spy.factory);
+    expect(r.stats.fullpage).toBe(3);
+    expect(r.blocks[0]!.pagesReceived).toBe(2);
+    expect(spy.calls).toEqual([`write pc.ram ${PAGE} ${PAGE}`, `zero pc.ram ${PAGE} ${PAGE}`, "close pc.ram"]);
+    expect(spy.images.get("pc.ram")!.every((x) => x === 0)).toBe(true);
+  });
+
   it("ignores other sections and returns no blocks without a ram section", async () => {
     const other: Section = { kind: "full", name: "timer", sectionId: 0n, instanceId: 0n, versionId: 2n, contents: { kind: "vmstate", value: [] } };
     expect((await reconstructRam(await stream([other]), memorySinks())).blocks).toEqual([]);
@@ -239,8 +249,8 @@ describe("file sinks", () => {
     const r = await reconstructRam(bytes, sinks);
     expect(r.blocks.length).toBe(2);
     const path = sinks.files.get("pc.ram")!;
-    expect(path).toBe(join(dir, "out", "pc.ram.raw"));
-    expect(sinks.files.get("/rom@etc/acpi/tables")).toBe(join(dir, "out", "rom_etc_acpi_tables.raw"));
+    expect(path).toBe(join(dir, "out", "pc.ram.img"));
+    expect(sinks.files.get("/rom@etc/acpi/tables")).toBe(join(dir, "out", "_rom_etc_acpi_tables.img"));
     const img = readFileSync(path);
     expect(img.length).toBe(pages * PAGE);
     const expected = new Uint8Array(pages * PAGE);
@@ -273,9 +283,9 @@ describe("file sinks", () => {
 
   it("names block files without collisions", () => {
     const taken = new Set<string>();
-    expect(blockFileName("pc.ram", taken)).toBe("pc.ram.raw");
-    expect(blockFileName("/rom@etc/table-loader", taken)).toBe("rom_etc_table-loader.raw");
-    expect(blockFileName("/rom@etc/table-loader", taken)).toBe("rom_etc_table-loader~2.raw");
-    expect(blockFileName("..", taken)).toBe("_.raw");
+    expect(blockFileName("pc.ram", taken)).toBe("pc.ram.img");
+    expect(blockFileName("/rom@etc/table-loader", taken)).toBe("_rom_etc_table-loader.img");
+    expect(blockFileName("/rom@etc/table-loader", taken)).toBe("_rom_etc_table-loader~2.img");
+    expect(blockFileName("0000:00:02.0/vga.vram", taken)).toBe("0000_00_02.0_vga.vram.img");
   });
 });

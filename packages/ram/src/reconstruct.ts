@@ -91,6 +91,7 @@ export function memorySinks(): RamSinkFactory & { readonly images: Map<string, U
 }
 
 const STAGE_SIZE = 1 << 20;
+const ZERO_PAGE = new Uint8Array(RAM_PAGE_SIZE);
 const ZEROS = new Uint8Array(STAGE_SIZE);
 
 /**
@@ -153,11 +154,15 @@ export function fileRamSink(path: string, length: number): RamBlockSink & { read
   };
 }
 
-/** A file name for a block idstr: its characters outside [A-Za-z0-9._-] become `_`, with a suffix when two names collide. */
+/**
+ * A file name for a block idstr: every character outside [A-Za-z0-9._-]
+ * becomes `_`, plus `.img` (`/rom@etc/acpi/tables` -> `_rom_etc_acpi_tables.img`);
+ * a suffix is added when two names collide.
+ */
 export function blockFileName(name: string, taken: Set<string> = new Set()): string {
-  const base = name.replace(/^\/+/, "").replace(/[^A-Za-z0-9._-]/g, "_").replace(/^\.+/, "_") || "_";
-  let file = `${base}.raw`;
-  for (let n = 2; taken.has(file); n++) file = `${base}~${n}.raw`;
+  const base = name.replace(/[^A-Za-z0-9._-]/g, "_");
+  let file = `${base}.img`;
+  for (let n = 2; taken.has(file); n++) file = `${base}~${n}.img`;
   taken.add(file);
   return file;
 }
@@ -325,8 +330,7 @@ export class RamReconstructor {
         st.fullpage++;
         const data = batch.data(i);
         if (data.length !== RAM_PAGE_SIZE) fail(`fullpage of ${data.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, at(where, firstPage + i), `${RAM_PAGE_SIZE} bytes`);
-        r = sink.write(addr, data);
-        state[index] = DATA;
+        r = this.store(b, index, data);
       } else {
         st.xbzrle++;
         r = this.delta(b, index, batch.data(i), at(where, firstPage + i));
@@ -353,12 +357,26 @@ export class RamReconstructor {
     } else if (page.kind === "fullpage") {
       b.stats.fullpage++;
       if (page.data.length !== RAM_PAGE_SIZE) fail(`fullpage of ${page.data.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, where, `${RAM_PAGE_SIZE} bytes`);
-      await b.sink.write(offset, page.data);
-      b.state[index] = DATA;
+      await this.store(b, index, page.data);
     } else {
       b.stats.xbzrle++;
       await this.delta(b, index, page.data, where);
     }
+  }
+
+  /**
+   * Stores a whole page. A page of zeros is stored as a zero page: nothing
+   * is written unless the image may hold data there, so sparse images stay sparse.
+   */
+  private store(b: BlockState, index: number, data: Uint8Array): void | Promise<void> {
+    const offset = index * RAM_PAGE_SIZE;
+    if (Buffer.compare(data, ZERO_PAGE) === 0) {
+      const was = b.state[index];
+      b.state[index] = ZERO;
+      return was === DATA ? b.sink.zero(offset, RAM_PAGE_SIZE) : undefined;
+    }
+    b.state[index] = DATA;
+    return b.sink.write(offset, data);
   }
 
   private badAddress(b: BlockState, addr: bigint, where: StreamPosition | undefined): never {
@@ -396,8 +414,7 @@ export class RamReconstructor {
         cause: e,
       });
     }
-    b.state[index] = DATA;
-    return b.sink.write(index * RAM_PAGE_SIZE, this.page);
+    return this.store(b, index, this.page);
   }
 
   /** Closes every sink (once) and returns what was applied. */

@@ -28,8 +28,10 @@ import { RESERVED_SECTION_ID, ReservedName, type StreamInfo, encodeStreamInfo } 
 export interface ImportOptions {
   /** Device plugins; sections without one are decoded from the stream's vmdesc. */
   readonly registry?: Registry;
-  /** Largest device state (everything after the RAM) held in memory, in bytes. */
+  /** Largest device state (everything after the RAM) held in memory, in bytes (default 256 MiB). */
   readonly maxDeviceState?: number;
+  /** Largest vmdesc JSON accepted, in bytes (default 64 MiB; it is part of the device state too). */
+  readonly maxVmdescLength?: number;
   /** Called as input is consumed, with the byte offset reached. */
   readonly onProgress?: (offset: number) => void;
 }
@@ -92,7 +94,7 @@ class Importer {
     sink: ByteSink,
     private readonly options: ImportOptions,
   ) {
-    this.r = new LegacyReader(source);
+    this.r = new LegacyReader(source, options.maxVmdescLength === undefined ? {} : { maxVmdescLength: options.maxVmdescLength });
     this.out = new SectionWriter(sink);
     this.registry = options.registry ?? emptyRegistry;
   }
@@ -255,7 +257,7 @@ class Importer {
     const at = findVmdesc(bytes);
     const vmdescBytes = at >= 0 ? bytes.subarray(at + 5) : undefined;
     const tail: Tail = { bytes, start, vmdescBytes, vmdesc: vmdescBytes ? parseVmdesc(vmdescBytes) : undefined };
-    const tr = new LegacyReader(new ChunkReader([bytes], start));
+    const tr = new LegacyReader(new ChunkReader([bytes], start), this.options.maxVmdescLength === undefined ? {} : { maxVmdescLength: this.options.maxVmdescLength });
     tr.footers = r.footers;
     let header = first;
     let index = 0;

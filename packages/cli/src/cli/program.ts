@@ -10,6 +10,7 @@ import { devicesCommand } from "../commands/devices.js";
 import { diffCommand } from "../commands/diff.js";
 import { encodeCommand } from "../commands/encode.js";
 import { exportCommand } from "../commands/export.js";
+import { extractRamCommand } from "../commands/extract-ram.js";
 import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
 import { reportCommand } from "../commands/report.js";
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
   decodeCommand(program);
   encodeCommand(program);
   diffCommand(program);
+  extractRamCommand(program);
   reportCommand(program);
   composeCommand(program);
   devicesCommand(program);

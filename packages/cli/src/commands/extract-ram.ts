@@ -1,0 +1,53 @@
+import { mkdir, rename, unlink } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { blockFileName, fileRamSink, reconstructRam } from "@qber/ram";
+import { print } from "../cli/context.js";
+import { openInput } from "../cli/input.js";
+import { progress } from "../cli/progress.js";
+import { berOf } from "./inspect.js";
+
+export function extractRamCommand(program: Command): void {
+  program
+    .command("extract-ram")
+    .summary("write one raw image per RAM block, XBZRLE applied")
+    .description(
+      "Rebuild every RAM block of a snapshot and write it as a raw (sparse) image, named after the block with every character outside [A-Za-z0-9._-] replaced by _, plus .img. Images are written under temporary names and renamed when all are complete.",
+    )
+    .argument("<file>", "BER file or QEMU stream, or - for stdin")
+    .requiredOption("-o, --output <dir>", "directory for the images (created if missing)")
+    .addHelpText(
+      "after",
+      `
+Examples:
+  qber extract-ram vm.ber -o ram/        # ram/pc.ram.img, ram/pc.bios.img, ram/_rom_etc_acpi_tables.img, ...
+  qber extract-ram vm.mig -o ram/ && cmp ram/pc.ram.img dump.bin`,
+    )
+    .action(async (file: string, opts: { output: string }) => {
+      const input = await openInput(file);
+      const { source, done } = berOf(input);
+      const bar = progress("extract-ram", input.size, program.opts<{ quiet?: boolean }>().quiet);
+      await mkdir(opts.output, { recursive: true });
+      const taken = new Set<string>();
+      const written: { tmp: string; path: string }[] = [];
+      const stamp = `${process.pid}-${Date.now().toString(36)}`;
+      try {
+        const [result] = await Promise.all([
+          reconstructRam(source, (block) => {
+            const path = join(opts.output, blockFileName(block.name, taken));
+            const tmp = `${path}.${stamp}.tmp`;
+            written.push({ tmp, path });
+            return fileRamSink(tmp, block.length);
+          }),
+          done,
+        ]);
+        for (const w of written) await rename(w.tmp, w.path);
+        bar.done();
+        await print(result.blocks.map((b, i) => `${written[i]?.path ?? b.name}  ${b.length} bytes  ${b.name}\n`).join(""));
+      } catch (e) {
+        bar.done();
+        for (const w of written) await unlink(w.tmp).catch(() => undefined);
+        throw e;
+      }
+    });
+}
