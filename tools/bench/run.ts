@@ -4,10 +4,14 @@
  * JSON object of figures. Exits 1 when a goal is missed.
  */
 import { runCore } from "./core.js";
+import { runRamIterate } from "./ram-iterate.js";
+import { runXbzrle } from "./xbzrle.js";
 import type { BenchOptions, BenchResult } from "./types.js";
 
 const suites: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   core: runCore,
+  xbzrle: runXbzrle,
+  "ram-iterate": runRamIterate,
 };
 
 const args = process.argv.slice(2);

@@ -6,6 +6,8 @@
 import { type ByteSource, chunksOf } from "./byte-source.js";
 
 const EMPTY = new Uint8Array(0);
+/** First size of a bridge beyond the bytes already buffered; it doubles from there. */
+const BRIDGE_START = 64 * 1024;
 
 export class ChunkReader {
   /** The current chunk (or bridge); bytes before `pos` are consumed. */
@@ -65,7 +67,9 @@ export class ChunkReader {
     const rest = this.buf.length - this.pos;
     // The bridge holds exactly the bytes asked for: readers ask for whole
     // elements, so once it is consumed reading goes on in the chunk itself.
-    let bridge = new Uint8Array(Math.max(n, rest));
+    // It grows as bytes arrive: `n` comes from a length in the input, which
+    // may claim far more than there is (or than an array can hold).
+    let bridge = new Uint8Array(Math.max(rest, Math.min(n, rest + BRIDGE_START)));
     bridge.set(this.buf.subarray(this.pos));
     let filled = rest;
     let complete = false;
@@ -74,7 +78,7 @@ export class ChunkReader {
       if (!next) break;
       const take = Math.min(next.length, n - filled);
       if (filled + take > bridge.length) {
-        const grown = new Uint8Array(filled + take);
+        const grown = new Uint8Array(Math.min(n, Math.max(filled + take, bridge.length * 2)));
         grown.set(bridge.subarray(0, filled));
         bridge = grown;
       }
@@ -108,6 +112,8 @@ export class ChunkReader {
   async rest(limit: number): Promise<Uint8Array | undefined> {
     const parts: Uint8Array[] = [this.buf.slice(this.pos)];
     let total = parts[0]!.length;
+    // What is buffered already counts too (all of an in-memory input is).
+    if (total > limit) return undefined;
     this.base += this.buf.length;
     this.buf = EMPTY;
     this.pos = 0;

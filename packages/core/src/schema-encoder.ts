@@ -5,8 +5,9 @@
  * its pagelist are written with indefinite lengths: those are the containers
  * whose size is unknown while RAM is still being read.
  */
-import { BerWriter, lengthOctets } from "./ber-writer.js";
-import { integerLength, writeInteger } from "./integer.js";
+import { BerWriter, lengthOctets, writeLength } from "./ber-writer.js";
+import { integerLength, integerLengthOfNumber, writeInteger, writeIntegerOfNumber } from "./integer.js";
+import { KIND_COMPR, KIND_FULL, KIND_HOOK, KIND_XBZRLE } from "./page-batch.js";
 import { QberEncodeError } from "./errors.js";
 import { PAGE_SIZE, isExtensionPageSize } from "./schema-decoder.js";
 import { Tag, encodeTag } from "./tags.js";
@@ -170,15 +171,13 @@ export function writeRamSecBlock(e: Encoder, b: RamSecBlock): void {
 export function writeRamPage(e: Encoder, p: RamPage): void {
   switch (p.kind) {
     case "compr":
-      if (typeof p.addr !== "bigint") e.fail("compr: addr must be a bigint");
-      return e.w.integer(TagBytes.compr, p.addr);
     case "fullpage":
-      if (p.data.length !== PAGE_SIZE && !isExtensionPageSize(p.data.length)) {
-        e.fail(`FullPage data must be a page (4096 bytes), got ${p.data.length}`);
-      }
-      return writePageBody(e, TagBytes.fullPage, p.addr, p.data);
-    case "xbzrle":
-      return writePageBody(e, TagBytes.xbzrlePage, p.addr, p.data);
+    case "xbzrle": {
+      if (typeof p.addr !== "bigint") e.fail(`${p.kind}: addr must be a bigint`);
+      const small = p.addr >= -MAX_SAFE && p.addr <= MAX_SAFE;
+      const data = p.kind === "compr" ? undefined : p.data;
+      return writePage(e, PAGE_KIND_CODES[p.kind], small ? Number(p.addr) : p.addr, data, 0, data?.length ?? 0);
+    }
     case "hook":
       return e.w.null(TagBytes.hook);
     default:
@@ -186,19 +185,44 @@ export function writeRamPage(e: Encoder, p: RamPage): void {
   }
 }
 
-/** FullPage / XBZRLEPage with lengths computed up front, so nothing is shifted. */
-function writePageBody(e: Encoder, tag: Uint8Array, addr: bigint, data: Uint8Array): void {
-  if (typeof addr !== "bigint") e.fail("addr must be a bigint");
-  const addrLen = integerLength(addr);
-  const contentLen = 2 + addrLen + 1 + lengthOctets(data.length) + data.length;
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const PAGE_KIND_CODES = { compr: KIND_COMPR, fullpage: KIND_FULL, xbzrle: KIND_XBZRLE } as const;
+
+/**
+ * Writes one page from its parts, without a RamPage object: the kind code
+ * (page-batch.ts), the address (a Number when safe), and the data as a range
+ * of `data`. The streaming writer and the value codec share it.
+ */
+export function writePage(e: Encoder, kind: number, addr: number | bigint, data: Uint8Array | undefined, start: number, length: number): void {
   const w = e.w;
+  if (kind === KIND_HOOK) return w.null(TagBytes.hook);
+  const small = typeof addr === "number";
+  if (small && !Number.isSafeInteger(addr)) e.fail(`page address ${addr} is not a safe integer`);
+  const addrLen = small ? integerLengthOfNumber(addr) : integerLength(addr);
+  if (kind === KIND_COMPR) {
+    const buf = w.reserve(TagBytes.compr.length + 1 + addrLen);
+    buf.set(TagBytes.compr, w.pos);
+    w.pos += TagBytes.compr.length;
+    buf[w.pos++] = addrLen;
+    if (small) writeIntegerOfNumber(buf, w.pos, addr, addrLen);
+    else writeInteger(buf, w.pos, addr, addrLen);
+    w.pos += addrLen;
+    return;
+  }
+  if (kind === KIND_FULL && length !== PAGE_SIZE && !isExtensionPageSize(length)) e.fail(`FullPage data must be a page (4096 bytes), got ${length}`);
+  const tag = kind === KIND_FULL ? TagBytes.fullPage : TagBytes.xbzrlePage;
+  const contentLen = 2 + addrLen + 1 + lengthOctets(length) + length;
   w.header(tag, contentLen);
-  const buf = w.reserve(2 + addrLen);
+  const buf = w.reserve(2 + addrLen + 1 + 9 + length);
   buf[w.pos] = 0x02;
   buf[w.pos + 1] = addrLen;
-  writeInteger(buf, w.pos + 2, addr, addrLen);
+  if (small) writeIntegerOfNumber(buf, w.pos + 2, addr, addrLen);
+  else writeInteger(buf, w.pos + 2, addr, addrLen);
   w.pos += 2 + addrLen;
-  w.octets(TagBytes.octetString, data);
+  buf[w.pos] = 0x04;
+  w.pos = writeLength(buf, w.pos + 1, length);
+  if (length > 0) buf.set(data!.subarray(start, start + length), w.pos);
+  w.pos += length;
 }
 
 export function writeRamBlockList(e: Encoder, v: RamBlockList): void {

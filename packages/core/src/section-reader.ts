@@ -180,7 +180,8 @@ class RamSecStream {
         if (frame >= 0 ? r.offsetOf(pos) >= frame : pos + 1 < end && buf[pos] === 0) return 0;
         const n = readHeader(buf, pos, end, h);
         if (n === NEED_MORE) return end - pos >= MAX_PAGE_HEADER ? 0 : MAX_PAGE_HEADER;
-        if (n < 0 || h.length < 0 || (strict && h.longLength)) return 0;
+        // Over the element limit: the generic path reports it (before buffering what the length claims).
+        if (n < 0 || h.length < 0 || h.length > d.limits.maxElementLength || (strict && h.longLength)) return 0;
         const total = n + h.length;
         if (pos + total > end) return total;
         if (r.offsetOf(pos + total) > d.bound) return 0;

@@ -7,7 +7,7 @@
 import type { BerWriter } from "./ber-writer.js";
 import { type ByteSink, ChunkedOutput } from "./chunked-output.js";
 import { QberEncodeError } from "./errors.js";
-import { Encoder, TagBytes, writeRamPage, writeSection } from "./schema-encoder.js";
+import { Encoder, TagBytes, writePage, writeRamPage, writeSection } from "./schema-encoder.js";
 import type { RamPage, Section } from "./types.js";
 
 export interface SectionWriterOptions {
@@ -110,6 +110,18 @@ export class SectionWriter {
   writePage(page: RamPage): Promise<void> | undefined {
     if (this.state !== IN_BLOCK) this.expectState(IN_BLOCK, "a RAMPage");
     writeRamPage(this.e, page);
+    this.pageIndex++;
+    return this.out.full ? this.out.flush() : undefined;
+  }
+
+  /**
+   * Adds a page from its parts, with no RamPage object: kind code
+   * (KIND_COMPR, KIND_FULL, KIND_XBZRLE, KIND_HOOK), address, and the data as
+   * `data[start, start + length)`. Same contract as writePage.
+   */
+  writePageParts(kind: number, addr: number | bigint, data: Uint8Array | undefined, start: number, length: number): Promise<void> | undefined {
+    if (this.state !== IN_BLOCK) this.expectState(IN_BLOCK, "a RAMPage");
+    writePage(this.e, kind, addr, data, start, length);
     this.pageIndex++;
     return this.out.full ? this.out.flush() : undefined;
   }

@@ -9,11 +9,15 @@
 // 2 pages so every shape is encoded completely: an encoder that gives up at
 // QEMU's 4096-byte limit would do less work on the 50% shape.
 import { classifyZeroPages, xbzrleDecode, xbzrleEncode } from "@qber/ram";
+import type { BenchOptions, BenchResult, Check } from "./types.js";
 
 const PAGE = 4096;
 
+type Shape = "clustered1" | "scattered10" | "scattered50";
+type Pair = [old: Uint8Array, cur: Uint8Array];
+
 /** xorshift32, so every run sees the same pages. */
-function prng(seed) {
+function prng(seed: number): () => number {
   let s = seed >>> 0 || 1;
   return () => {
     s ^= s << 13;
@@ -26,14 +30,14 @@ function prng(seed) {
 }
 
 /** Page pairs: random old content, new = old with `shape` applied. */
-function pagePairs(shape, count, rnd) {
-  const pairs = [];
+function pagePairs(shape: Shape, count: number, rnd: () => number): Pair[] {
+  const pairs: Pair[] = [];
   for (let n = 0; n < count; n++) {
     const old = new Uint8Array(PAGE);
     for (let i = 0; i < PAGE; i++) old[i] = rnd();
     const cur = old.slice();
-    const flip = (i) => {
-      cur[i] = old[i] ^ (1 + (rnd() % 255));
+    const flip = (i: number): void => {
+      cur[i] = old[i]! ^ (1 + (rnd() % 255));
     };
     if (shape === "clustered1") {
       // 1% of the bytes (41) in 3 clusters at random places.
@@ -52,7 +56,7 @@ function pagePairs(shape, count, rnd) {
 }
 
 /** Best time per iteration, in ns, over `rounds` rounds of `iterations` calls of `body(i)`. */
-function bestNs(rounds, iterations, body) {
+function bestNs(rounds: number, iterations: number, body: (i: number) => void): number {
   let best = Infinity;
   for (let r = 0; r < rounds; r++) {
     const t = process.hrtime.bigint();
@@ -63,22 +67,22 @@ function bestNs(rounds, iterations, body) {
   return best;
 }
 
-export async function run({ quick }) {
+export async function runXbzrle({ quick }: BenchOptions): Promise<BenchResult> {
   const rounds = quick ? 3 : 15;
   const iterations = quick ? 2000 : 20000;
   const rnd = prng(0x5eed);
-  const figures = {};
-  const checks = [];
+  const figures: Record<string, number> = {};
+  const checks: Check[] = [];
 
   const POOL = 64; // distinct pages, cycled, so the branch predictor cannot learn one page
   const copyDst = new Uint8Array(PAGE);
   const copyDstBuffer = Buffer.alloc(PAGE);
-  const goals = {
+  const goals: Record<Shape, { encode: number; decode: number }> = {
     clustered1: { encode: 1.0, decode: 14 },
     scattered10: { encode: 0.039, decode: 0.12 },
     scattered50: { encode: 0.013, decode: 0.031 },
   };
-  for (const shape of Object.keys(goals)) {
+  for (const shape of Object.keys(goals) as Shape[]) {
     const pairs = pagePairs(shape, POOL, rnd);
     const out = new Uint8Array(2 * PAGE);
     const payloads = pairs.map(([old, cur]) => {
@@ -89,18 +93,18 @@ export async function run({ quick }) {
     const targets = pairs.map(([old]) => old.slice());
     // Warm-up: let the JIT settle before anything is timed.
     bestNs(2, iterations, (i) => {
-      const [old, cur] = pairs[i % POOL];
+      const [old, cur] = pairs[i % POOL]!;
       xbzrleEncode(old, cur, out);
-      xbzrleDecode(payloads[i % POOL], targets[i % POOL]);
+      xbzrleDecode(payloads[i % POOL]!, targets[i % POOL]!);
       copyDst.set(cur);
     });
-    const memcpy = bestNs(rounds, iterations, (i) => copyDst.set(pairs[i % POOL][1]));
-    const bufferCopy = bestNs(rounds, iterations, (i) => Buffer.from(pairs[i % POOL][1].buffer).copy(copyDstBuffer));
+    const memcpy = bestNs(rounds, iterations, (i) => copyDst.set(pairs[i % POOL]![1]));
+    const bufferCopy = bestNs(rounds, iterations, (i) => Buffer.from(pairs[i % POOL]![1].buffer).copy(copyDstBuffer));
     const encode = bestNs(rounds, iterations, (i) => {
-      const [old, cur] = pairs[i % POOL];
+      const [old, cur] = pairs[i % POOL]!;
       xbzrleEncode(old, cur, out);
     });
-    const decode = bestNs(rounds, iterations, (i) => xbzrleDecode(payloads[i % POOL], targets[i % POOL]));
+    const decode = bestNs(rounds, iterations, (i) => xbzrleDecode(payloads[i % POOL]!, targets[i % POOL]!));
     figures[`ram.xbzrle.${shape}.memcpy_ns`] = memcpy;
     figures[`ram.xbzrle.${shape}.memcpy_buffer_copy_ns`] = bufferCopy;
     figures[`ram.xbzrle.${shape}.payload_bytes_avg`] = payloads.reduce((s, p) => s + p.length, 0) / POOL;
@@ -115,11 +119,12 @@ export async function run({ quick }) {
   // Zero pages: buffers of many pages, 60% all zero, the others with one
   // non-zero byte at a random place. Checked on 4 MiB; 1 MiB and 16 MiB
   // reported too, because the copy it is compared with changes with size.
-  for (const [label, pages, checked] of [
+  const sizes: [label: string, pages: number, checked: boolean][] = [
     ["1MiB", 256, false],
     ["4MiB", 1024, true],
     ["16MiB", 4096, false],
-  ]) {
+  ];
+  for (const [label, pages, checked] of sizes) {
     const buf = new Uint8Array(pages * PAGE);
     for (let p = 0; p < pages; p++) if (rnd() % 100 >= 60) buf[p * PAGE + (rnd() % PAGE)] = 1 + (rnd() % 255);
     const dst = new Uint8Array(buf.length);
