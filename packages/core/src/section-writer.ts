@@ -117,13 +117,18 @@ export class SectionWriter {
   /**
    * Adds a page from its parts, with no RamPage object: kind code
    * (KIND_COMPR, KIND_FULL, KIND_XBZRLE, KIND_HOOK), address, and the data as
-   * `data[start, start + length)`. Same contract as writePage.
+   * `data[start, start + length)`. It never waits, so it can be called from a
+   * synchronous loop; the caller awaits `flush()` when `needsFlush` says so.
    */
-  writePageParts(kind: number, addr: number | bigint, data: Uint8Array | undefined, start: number, length: number): Promise<void> | undefined {
+  writePageParts(kind: number, addr: number | bigint, data: Uint8Array | undefined, start: number, length: number): void {
     if (this.state !== IN_BLOCK) this.expectState(IN_BLOCK, "a RAMPage");
     writePage(this.e, kind, addr, data, start, length);
     this.pageIndex++;
-    return this.out.full ? this.out.flush() : undefined;
+  }
+
+  /** True when a chunk's worth is buffered: await `flush()`. */
+  get needsFlush(): boolean {
+    return this.out.full;
   }
 
   endBlock(): Promise<void> | undefined {

@@ -12,7 +12,7 @@ export {
   type RamRecord,
   type RamWriteState,
 } from "./ram-record.js";
-export { parseRamRecords, type RamParseOptions, type RamParseProgress } from "./ram-record-parser.js";
+export { parseRamRecords, type RamParseOptions, type RamParseProgress, type RamRecordVisitor } from "./ram-record-parser.js";
 export { writeRamRecords } from "./ram-record-writer.js";
 export {
   RAM_PAGE_SIZE,

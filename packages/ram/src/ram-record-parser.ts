@@ -7,6 +7,7 @@ import {
   type RamBlock,
   type RamFormatOptions,
   type RamParseState,
+  type RamPageRecord,
   type RamRecord,
   RamFlag,
   XBZRLE_ENCODING,
@@ -16,6 +17,30 @@ import {
 export interface RamParseOptions extends RamFormatOptions {
   /** Stream offset of `buf[0]`, so errors name stream positions. Default 0. */
   readonly base?: number;
+}
+
+/**
+ * Receives parsed records without a record object per page: for PAGE and
+ * XBZRLE the data is `buf[dataStart, dataStart + dataLength)` of the buffer
+ * being parsed (valid until the caller reuses it); for ZERO, `fill`.
+ */
+export interface RamRecordVisitor {
+  page(kind: RamPageRecord["kind"], block: RamBlock, offset: number, continued: boolean, dataStart: number, dataLength: number, fill: number): void;
+  /** MEM_SIZE and EOS records. */
+  other(record: RamRecord): void;
+}
+
+/** A visitor that collects record objects into an array. */
+function collectInto(records: RamRecord[], buf: Uint8Array): RamRecordVisitor {
+  return {
+    page(kind, block, offset, continued, dataStart, dataLength, fill) {
+      if (kind === "zero") records.push({ kind, block: block.name, offset, continued, fill });
+      else records.push({ kind, block: block.name, offset, continued, data: buf.subarray(dataStart, dataStart + dataLength) });
+    },
+    other(record) {
+      records.push(record);
+    },
+  };
 }
 
 export interface RamParseProgress {
@@ -57,9 +82,10 @@ export function parseRamRecords(
   pos: number,
   end: number,
   state: RamParseState,
-  records: RamRecord[],
+  records: RamRecord[] | RamRecordVisitor,
   options: RamParseOptions = {},
 ): RamParseProgress {
+  const out = Array.isArray(records) ? collectInto(records, buf) : records;
   const pageSize = resolvePageSize(options);
   const flagMask = pageSize - 1;
   const base = options.base ?? 0;
@@ -120,10 +146,10 @@ export function parseRamRecords(
         if (offset >= b.length) fail(`RAM page offset 0x${offset.toString(16)} is outside block ${JSON.stringify(b.name)} (length 0x${b.length.toString(16)})`, start);
         if (kind === RamFlag.ZERO) {
           need(1, start);
-          records.push({ kind: "zero", block: b.name, offset, continued, fill: u8() });
+          out.page("zero", b, offset, continued, 0, 0, u8());
         } else if (kind === RamFlag.PAGE) {
           need(pageSize, start);
-          records.push({ kind: "page", block: b.name, offset, continued, data: buf.subarray(p, p + pageSize) });
+          out.page("page", b, offset, continued, p, pageSize, 0);
           p += pageSize;
         } else {
           need(3, start);
@@ -132,14 +158,14 @@ export function parseRamRecords(
           const length = (u8() << 8) | u8();
           if (length > pageSize) fail(`XBZRLE payload of ${length} bytes is longer than a page`, p - 2);
           need(length, start);
-          records.push({ kind: "xbzrle", block: b.name, offset, continued, data: buf.subarray(p, p + length) });
+          out.page("xbzrle", b, offset, continued, p, length, 0);
           p += length;
         }
         state.lastBlock = b;
         continue;
       }
       if (flags === RamFlag.EOS && offset === 0) {
-        records.push({ kind: "eos" });
+        out.other({ kind: "eos" });
         return { pos: p, done: true, needed: 0 };
       }
       if (flags === RamFlag.MEM_SIZE) {
@@ -162,7 +188,7 @@ export function parseRamRecords(
           remaining -= length;
           blocks.push(entry);
         }
-        records.push({ kind: "mem-size", total: offset, blocks });
+        out.other({ kind: "mem-size", total: offset, blocks });
         for (const b of blocks) state.blocks.set(b.name, b);
         continue;
       }

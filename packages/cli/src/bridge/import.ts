@@ -13,14 +13,16 @@ import {
   type LegacySectionHeader,
   QberDecodeError,
   type Registry,
-  type RamPage,
   type SecFull,
   type SecFullContents,
   SectionWriter,
   emptyRegistry,
+  KIND_COMPR,
+  KIND_FULL,
+  KIND_XBZRLE,
   isQberError,
 } from "@qber/core";
-import { type RamPageRecord, type RamRecord, newRamParseState, parseRamRecords } from "@qber/ram";
+import { type RamRecord, type RamRecordVisitor, newRamParseState, parseRamRecords } from "@qber/ram";
 import { type Vmdesc, type VmdescDevice, decodeLegacy, describeFromVmdesc, parseVmdesc, stateToEntries } from "@qber/vmstate";
 import { configurationCapabilities, readConfiguration } from "./configuration.js";
 import { RESERVED_SECTION_ID, ReservedName, type StreamInfo, encodeStreamInfo } from "./reserved-sections.js";
@@ -77,7 +79,6 @@ class Importer {
   private readonly out: SectionWriter;
   private readonly registry: Registry;
   private readonly ram = newRamParseState();
-  private readonly records: RamRecord[] = [];
   private ramSectionId: number | undefined;
   private ignoreShared = false;
   private streamInfoWritten = false;
@@ -150,23 +151,16 @@ class Importer {
     return { sections: this.sections, pages: this.pages, devices: this.devices, warnings: this.warnings };
   }
 
-  /** Parses RAM records until EOS, handing page records to `onPage`. */
-  private async ramBody(onPage: (p: RamPageRecord) => Promise<void> | undefined): Promise<RamRecord[]> {
+  /** Parses RAM records until EOS, handing page records to `visitor`; returns the other records. */
+  private async ramBody(visitor: Pick<RamRecordVisitor, "page">): Promise<RamRecord[]> {
     const rb = this.r.r;
     const other: RamRecord[] = [];
+    const sink: RamRecordVisitor = { page: visitor.page, other: (rec) => other.push(rec) };
     for (;;) {
-      const records = this.records;
-      records.length = 0;
-      const progress = parseRamRecords(rb.buf, rb.pos, rb.buf.length, this.ram, records, { base: rb.offsetOf(0), ignoreShared: this.ignoreShared });
-      for (const rec of records) {
-        if (rec.kind === "zero" || rec.kind === "page" || rec.kind === "xbzrle") {
-          const wait = onPage(rec);
-          if (wait) await wait;
-        } else {
-          other.push(rec);
-        }
-      }
+      const base = rb.offsetOf(0);
+      const progress = parseRamRecords(rb.buf, rb.pos, rb.buf.length, this.ram, sink, { base, ignoreShared: this.ignoreShared });
       rb.pos = progress.pos;
+      if (this.out.needsFlush) await this.out.flush();
       if (progress.done) return other;
       if (!(await rb.ensure(progress.needed))) {
         throw new QberDecodeError("the input ends inside a RAM section", { offset: rb.offset, path: [...this.r.path], incomplete: true });
@@ -181,7 +175,7 @@ class Importer {
     if (h.idstr !== "ram") r.fail(`unsupported live section ${JSON.stringify(h.idstr)}: qber carries RAM only`, h.offset);
     if (h.versionId !== 4) r.fail(`RAM section version ${h.versionId}`, h.offset, "version 4");
     this.ramSectionId = h.sectionId;
-    const records = await this.ramBody(() => r.fail("page records in the RAM setup section are not supported", r.offset));
+    const records = await this.ramBody({ page: () => r.fail("page records in the RAM setup section are not supported", r.offset) });
     const memSize = records.find((x) => x.kind === "mem-size");
     if (memSize?.kind !== "mem-size") return r.fail("RAM setup section without its block list", h.offset);
     await r.footer(h.sectionId);
@@ -206,42 +200,41 @@ class Importer {
     const out = this.out;
     out.beginMin(BigInt(h.sectionId));
     let open: string | undefined;
-    await this.ramBody((rec) => {
-      if (rec.block !== open) {
-        if (open !== undefined) out.endBlock();
-        out.beginBlock(rec.block);
-        open = rec.block;
-      }
-      if (rec.continued !== (rec.block === this.lastBlock)) {
-        this.warnings.push(`page 0x${rec.offset.toString(16)} of ${rec.block}: CONTINUE flag differs from QEMU's rule; it will be written by the rule`);
-      }
-      this.lastBlock = rec.block;
-      return out.writePage(this.page(rec));
+    const buf = () => r.r.buf;
+    await this.ramBody({
+      page: (kind, block, offset, continued, dataStart, dataLength, fill) => {
+        const name = block.name;
+        if (name !== open) {
+          if (open !== undefined) out.endBlock();
+          out.beginBlock(name);
+          open = name;
+        }
+        if (continued !== (name === this.lastBlock)) {
+          this.warnings.push(`page 0x${offset.toString(16)} of ${name}: CONTINUE flag differs from QEMU's rule; it will be written by the rule`);
+        }
+        this.lastBlock = name;
+        if (kind === "zero") {
+          if (fill === 0) {
+            this.pages.zero++;
+            out.writePageParts(KIND_COMPR, offset, undefined, 0, 0);
+          } else {
+            this.pages.full++;
+            this.warnings.push(`page 0x${offset.toString(16)} of ${name}: ZERO record with fill 0x${fill.toString(16)} becomes a full page (exported as PAGE)`);
+            out.writePageParts(KIND_FULL, offset, new Uint8Array(PAGE).fill(fill), 0, PAGE);
+          }
+        } else if (kind === "page") {
+          this.pages.full++;
+          out.writePageParts(KIND_FULL, offset, buf(), dataStart, dataLength);
+        } else {
+          this.pages.xbzrle++;
+          out.writePageParts(KIND_XBZRLE, offset, buf(), dataStart, dataLength);
+        }
+      },
     });
     if (open !== undefined) await out.endBlock();
     await out.endMin();
     this.sections++;
     await r.footer(h.sectionId);
-  }
-
-  private page(rec: RamPageRecord): RamPage {
-    const addr = BigInt(rec.offset);
-    switch (rec.kind) {
-      case "zero":
-        if (rec.fill === 0) {
-          this.pages.zero++;
-          return { kind: "compr", addr };
-        }
-        this.pages.full++;
-        this.warnings.push(`page 0x${rec.offset.toString(16)} of ${rec.block}: ZERO record with fill 0x${rec.fill.toString(16)} becomes a full page (exported as PAGE)`);
-        return { kind: "fullpage", addr, data: new Uint8Array(PAGE).fill(rec.fill) };
-      case "page":
-        this.pages.full++;
-        return { kind: "fullpage", addr, data: rec.data };
-      case "xbzrle":
-        this.pages.xbzrle++;
-        return { kind: "xbzrle", addr, data: rec.data };
-    }
   }
 
   /**
