@@ -66,7 +66,7 @@ export async function writeRamShaped(pages: readonly RamPage[], writer: SectionW
     const wait = writer.writePage(p);
     if (wait) await wait;
   }
-  await writer.endBlock();
+  writer.endBlock();
   await writer.endMin();
   await writer.close();
 }

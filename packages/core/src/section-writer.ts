@@ -131,13 +131,13 @@ export class SectionWriter {
     return this.out.full;
   }
 
-  endBlock(): Promise<void> | undefined {
+  /** Closes the open block. It never waits: a loop that writes many blocks awaits `flush()` when `needsFlush`. */
+  endBlock(): void {
     this.expectState(IN_BLOCK, "the end of a RAMSecBlock");
     this.w.endIndefinite();
     this.w.endIndefinite();
     this.state = IN_MIN;
     this.blockIndex++;
-    return this.out.full ? this.out.flush() : undefined;
   }
 
   async endMin(): Promise<void> {

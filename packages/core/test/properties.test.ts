@@ -32,7 +32,7 @@ async function writeStreaming(v: QemuFile): Promise<Uint8Array> {
     for (const b of s.contents.value) {
       w.beginBlock(b.name);
       for (const p of b.pages) await w.writePage(p);
-      await w.endBlock();
+      w.endBlock();
     }
     await w.endMin();
   }

@@ -369,10 +369,7 @@ export class RamIterator {
       this.stats.sections++;
     }
     if (this.block !== b) {
-      if (this.block >= 0) {
-        const w = this.writer.endBlock();
-        if (w) await w;
-      }
+      if (this.block >= 0) this.writer.endBlock();
       this.writer.beginBlock(this.sources[b]!.name);
       this.block = b;
     }
@@ -383,10 +380,7 @@ export class RamIterator {
 
   private async closeMin(): Promise<void> {
     if (!this.inMin) return;
-    if (this.block >= 0) {
-      const w = this.writer.endBlock();
-      if (w) await w;
-    }
+    if (this.block >= 0) this.writer.endBlock();
     await this.writer.endMin();
     this.inMin = false;
     this.block = -1;

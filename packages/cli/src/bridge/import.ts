@@ -231,7 +231,7 @@ class Importer {
         }
       },
     });
-    if (open !== undefined) await out.endBlock();
+    if (open !== undefined) out.endBlock();
     await out.endMin();
     this.sections++;
     await r.footer(h.sectionId);
