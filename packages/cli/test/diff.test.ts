@@ -9,14 +9,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { CommanderError } from "commander";
 import { type RamPage, type SecFull, SectionWriter, type VmStateEntry, fileSource, readSections } from "@qber/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { importQemuStream } from "../src/bridge/import.js";
-import { UsageError } from "../src/cli/errors.js";
-import { buildProgram, main } from "../src/cli/program.js";
-import { diffCommand } from "../src/commands/diff.js";
-import { reportCommand } from "../src/commands/report.js";
+import { main } from "../src/cli/program.js";
 import {
   PAGE_FULL,
   PAGE_NEVER,
@@ -36,26 +32,6 @@ const fx = (name: string) => join(fixtures, name);
 const dir = mkdtempSync(join(tmpdir(), "qber-diff-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** Whether the lead has wired diff/report into buildProgram; until then the test wires them itself. */
-const wired = buildProgram().commands.some((c) => c.name() === "diff") && buildProgram().commands.some((c) => c.name() === "report");
-
-/** main(), with diff and report added when program.ts does not have them yet (same error handling as main). */
-async function mainWithCommands(argv: string[]): Promise<number> {
-  if (wired) return main(argv);
-  const program = buildProgram();
-  diffCommand(program);
-  reportCommand(program);
-  for (const c of program.commands) c.exitOverride();
-  try {
-    await program.parseAsync(argv, { from: "user" });
-    return 0;
-  } catch (e) {
-    if (e instanceof CommanderError) return e.exitCode === 0 ? 0 : 2;
-    process.stderr.write(`qber: ${(e as Error).message}\n`);
-    return e instanceof UsageError ? e.exitCode : 1;
-  }
-}
-
 interface Run {
   code: number;
   stdout: string;
@@ -74,7 +50,7 @@ async function qber(...argv: string[]): Promise<Run> {
     return true;
   });
   try {
-    const code = await mainWithCommands(argv);
+    const code = await main(argv);
     return { code, stdout, stderr };
   } finally {
     out.mockRestore();
@@ -109,8 +85,7 @@ async function rewrite(ber: Uint8Array, edit: { section?: (s: SecFull) => SecFul
           if (q) await q;
         }
       }
-      const q = w.endBlock();
-      if (q) await q;
+      w.endBlock();
     }
     await w.endMin();
   }

@@ -12,9 +12,6 @@ import { emptyRegistry, fileSource, readSections, rewriteDer } from "@qber/core"
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importQemuStream } from "../src/bridge/import.js";
 import { registryFor } from "../src/cli/context.js";
-import { decodeCommand } from "../src/commands/decode.js";
-import { encodeCommand } from "../src/commands/encode.js";
-import { validateCommand } from "../src/commands/validate.js";
 import { type Run, runCli } from "./run-cli.js";
 
 const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
@@ -22,8 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), "qber-json-"));
 const at = (name: string) => join(dir, name);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const commands = { decode: decodeCommand, encode: encodeCommand, validate: validateCommand };
-const qber = (...argv: string[]): Promise<Run> => runCli(argv, commands);
+const qber = (...argv: string[]): Promise<Run> => runCli(argv);
 
 async function importToBer(mig: string): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
@@ -115,10 +111,10 @@ describe("decode and encode round trips", () => {
   });
 
   it("reads stdin and writes stdout", async () => {
-    const d = await runCli(["decode", "-", "-o", "-"], commands, { stdin: readFileSync(at("pc-paused.ber")) });
+    const d = await runCli(["decode", "-", "-o", "-"], { stdin: readFileSync(at("pc-paused.ber")) });
     expect(d.code, d.stderr).toBe(0);
     expect(d.stdout).toBe(readFileSync(at("pc-paused.ber.json"), "utf8"));
-    const e = await runCli(["encode", "-", "-o", "-"], commands, { stdin: readFileSync(at("pc-paused.der.json")) });
+    const e = await runCli(["encode", "-", "-o", "-"], { stdin: readFileSync(at("pc-paused.der.json")) });
     expect(e.code, e.stderr).toBe(0);
     expect(Buffer.compare(e.stdoutBytes, readFileSync(at("pc-paused.der")))).toBe(0);
   });
@@ -192,7 +188,7 @@ describe("other BER forms stay lossless", () => {
   });
 
   it("cannot redo the raw pass from stdin, and says so", async () => {
-    const r = await runCli(["decode", "-", "-o", at("odd-stdin.json")], commands, { stdin: readFileSync(at("odd.ber")) });
+    const r = await runCli(["decode", "-", "-o", at("odd-stdin.json")], { stdin: readFileSync(at("odd.ber")) });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/^qber: stdin: RAM sections \d+ are not in a form qber writes/);
   });

@@ -12,9 +12,6 @@ import { emptyRegistry, fileSource, readSections } from "@qber/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importQemuStream } from "../src/bridge/import.js";
 import { registryFor } from "../src/cli/context.js";
-import { decodeCommand } from "../src/commands/decode.js";
-import { encodeCommand } from "../src/commands/encode.js";
-import { validateCommand } from "../src/commands/validate.js";
 import { type Run, runCli } from "./run-cli.js";
 
 const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
@@ -22,8 +19,7 @@ const dir = mkdtempSync(join(tmpdir(), "qber-validate-"));
 const at = (name: string) => join(dir, name);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const commands = { decode: decodeCommand, encode: encodeCommand, validate: validateCommand };
-const qber = (...argv: string[]): Promise<Run> => runCli(argv, commands);
+const qber = (...argv: string[]): Promise<Run> => runCli(argv);
 
 interface Problem {
   offset: number | null;
@@ -74,7 +70,7 @@ describe("valid snapshots", () => {
   }
 
   it("reads stdin", async () => {
-    const r = await runCli(["validate", "-"], commands, { stdin: readFileSync(at("pc-paused.ber")) });
+    const r = await runCli(["validate", "-"], { stdin: readFileSync(at("pc-paused.ber")) });
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toBe("stdin: valid\n");
   });
