@@ -2,6 +2,7 @@
  * Opening inputs: a path or `-` (stdin), and telling a qber BER file from a
  * QEMU stream by their first bytes.
  */
+import { createReadStream } from "node:fs";
 import { open, stat } from "node:fs/promises";
 import { type ByteSource, fileSource } from "@qber/core";
 import { UsageError } from "./errors.js";
@@ -34,9 +35,9 @@ function formatError(name: string, head: Uint8Array): UsageError {
   );
 }
 
-/** Reads stdin's first bytes to tell its format, then hands back all of it. */
-async function openStdin(): Promise<Input> {
-  const it = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
+/** Reads a stream's first bytes to tell its format, then hands back all of it (stdin, pipes, devices). */
+async function openStream(name: string, stream: AsyncIterable<Uint8Array>): Promise<Input> {
+  const it = stream[Symbol.asyncIterator]();
   const first: Uint8Array[] = [];
   let have = 0;
   while (have < 4) {
@@ -47,16 +48,16 @@ async function openStdin(): Promise<Input> {
   }
   const head = Buffer.concat(first);
   const format = sniff(head);
-  if (!format) throw formatError("stdin", head);
+  if (!format) throw formatError(name, head);
   async function* all(): AsyncGenerator<Uint8Array> {
     yield* first;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  return { name: "stdin", format, source: all(), size: undefined };
+  return { name, format, source: all(), size: undefined };
 }
 
 export async function openInput(path: string, expect?: InputFormat): Promise<Input> {
-  const input = path === "-" ? await openStdin() : await openFile(path);
+  const input = path === "-" ? await openStream("stdin", process.stdin) : await openFile(path);
   if (expect && input.format !== expect) {
     throw new UsageError(`${input.name}: this is a ${input.format === "ber" ? "qber BER file" : "QEMU migration stream"}; expected a ${expect === "ber" ? "qber BER file" : "QEMU migration stream"}`, 1);
   }
@@ -68,6 +69,8 @@ async function openFile(path: string): Promise<Input> {
   try {
     const st = await stat(path);
     if (st.isDirectory()) throw new UsageError(`${path}: is a directory`, 1);
+    // Pipes and devices (`<(...)`, /dev/stdin) cannot be read by position.
+    if (!st.isFile()) return openStream(path, createReadStream(path, { highWaterMark: 1 << 20 }));
     size = st.size;
   } catch (e) {
     if (e instanceof UsageError) throw e;

@@ -28,7 +28,8 @@ export function progress(label: string, total: number | undefined, quiet = false
   return {
     update(bytes) {
       const now = Date.now();
-      if (now - last < 100) return;
+      // Nothing for the first moment: short work shows no bar, and the rate needs time to mean something.
+      if (now - last < 100 || now - start < 300) return;
       last = now;
       const secs = (now - start) / 1000;
       const rate = secs > 0 ? bytes / secs : 0;
@@ -42,7 +43,9 @@ export function progress(label: string, total: number | undefined, quiet = false
       } else {
         line += ` ${human(rate)}/s`;
       }
-      err.write(`\r${line.slice(0, (err.columns ?? 80) - 1)}\x1b[K`);
+      // A pty with no size reports 0 columns: do not cut the line then.
+      const width = err.columns > 20 ? err.columns - 1 : line.length;
+      err.write(`\r${line.slice(0, width)}\x1b[K`);
       drawn = true;
     },
     done() {
