@@ -65,6 +65,14 @@ export const CAPTURES = {
     description: '-M pc plus isa-serial, isa-parallel, VGA, e1000, virtio-net-pci, usb-ehci, piix3-usb-uhci and an IDE disk; SeaBIOS runs for 2 s (configures the PCI devices), then stop',
     machine: 'pc', mode: 'paused', bootMs: 2000, extra: ADDON_ARGS, disk: true,
   },
+  'pc-defaults': {
+    description: '-M pc with its default devices (no -nodefaults: VGA, e1000, serial, parallel, floppy, IDE CD-ROM); SeaBIOS runs for 2 s, then stop',
+    machine: 'pc', mode: 'paused', bootMs: 2000, extra: [], defaults: true,
+  },
+  'q35-defaults': {
+    description: '-M q35 with its default devices (no -nodefaults); SeaBIOS runs for 2 s, then stop',
+    machine: 'q35', mode: 'paused', bootMs: 2000, extra: [], defaults: true,
+  },
   'pc-never-run': {
     description: '-M pc, started with -S and never run (reset state, pc.ram all zero)',
     machine: 'pc', mode: 'paused', bootMs: 0, extra: [],
@@ -118,7 +126,7 @@ export async function capture(name, { outDir = DEFAULT_OUT, qemu = process.env.Q
 
   // The command line as documented (with {tmp} placeholders), and as executed.
   const argsDoc = [
-    '-M', spec.machine, '-m', String(RAM_MB), '-nodefaults', '-display', 'none', '-accel', 'tcg',
+    '-M', spec.machine, '-m', String(RAM_MB), ...(spec.defaults ? [] : ['-nodefaults']), '-display', 'none', '-accel', 'tcg',
     '-qmp', 'unix:{tmp}/qmp.sock,server=on,wait=off', '-S',
     ...(guest ? ['-bios', '{tmp}/guest.rom'] : []),
     ...spec.extra,

@@ -190,7 +190,8 @@ export function walkStream(buf, { full = true, onPage } = {}) {
       const dev = { offset: off, id, idstr, instance, version };
       if (!full || !deviceDescs) { dev.skipped = true; out.devices.push(dev); out.stoppedAtFull = off; break; }
       const d = deviceDescs[devIdx++];
-      if (!d || d.name !== idstr || d.instance_id !== instance || d.version !== version) {
+      // Old-style handlers (a raw save function, e.g. slirp) have no version in vmdesc.
+      if (!d || d.name !== idstr || d.instance_id !== instance || (d.version !== undefined && d.version !== version)) {
         throw new Error(`vmdesc mismatch at FULL ${idstr}/${instance} v${version} (vmdesc has ${d?.name}/${d?.instance_id} v${d?.version})`);
       }
       dev.bodySize = descSize(d);
