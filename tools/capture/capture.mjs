@@ -73,6 +73,11 @@ export const CAPTURES = {
     description: '-M q35 with its default devices (no -nodefaults); SeaBIOS runs for 2 s, then stop',
     machine: 'q35', mode: 'paused', bootMs: 2000, extra: [], defaults: true,
   },
+  'pc-caps': {
+    description: '-M pc with -uuid, capabilities x-ignore-shared and validate-uuid (configuration subsections, mr_addr in the RAM block list); SeaBIOS runs 2 s, then stop',
+    machine: 'pc', mode: 'paused', bootMs: 2000, extra: ['-uuid', '12345678-9abc-def0-1122-334455667788'],
+    capabilities: { 'x-ignore-shared': true, 'validate-uuid': true },
+  },
   'pc-never-run': {
     description: '-M pc, started with -S and never run (reset state, pc.ram all zero)',
     machine: 'pc', mode: 'paused', bootMs: 0, extra: [],
@@ -193,6 +198,10 @@ export async function capture(name, { outDir = DEFAULT_OUT, qemu = process.env.Q
       }
       sidecar.ranBeforeStopMs = spec.bootMs;
       ram = await recordState();
+      if (spec.capabilities) {
+        await q.migrateSetCapabilities(spec.capabilities);
+        sidecar.migration = { capabilities: spec.capabilities };
+      }
       await q.migrate(migrateUri ?? `exec:cat > ${partFile}`);
       migInfo = await q.waitMigration({ intervalMs: 50, timeoutMs: 120000 });
     } else {

@@ -39,6 +39,8 @@ export async function loadCheck(migFile, { qemu = process.env.QEMU || 'qemu-syst
   let q;
   try {
     q = await QmpClient.connect(join(tmp, 'qmp.sock'));
+    // Capabilities the stream's configuration announces must be on here too.
+    if (side.migration?.capabilities) await q.migrateSetCapabilities(side.migration.capabilities);
     await q.execute('migrate-incoming', { uri: incoming ?? `exec:cat ${resolve(migFile)}` });
     const t0 = Date.now();
     for (;;) {

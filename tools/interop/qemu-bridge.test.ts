@@ -51,7 +51,7 @@ interface LoadResult {
 }
 
 describe.skipIf(!requireOracle("qemu-system-x86_64 7.2", available))("QEMU 7.2 bridge", () => {
-  for (const name of ["pc-paused", "q35-paused", "pc-xbzrle-live", "q35-xbzrle-live"]) {
+  for (const name of ["pc-paused", "q35-paused", "pc-xbzrle-live", "q35-xbzrle-live", "pc-defaults", "q35-defaults", "pc-caps"]) {
     it(`${name}: import then export is byte-identical, and QEMU loads and resumes the export`, async () => {
       await capture(name, { outDir: dir, qemu, log: () => {} });
       const mig = join(dir, `${name}.mig`);

@@ -123,7 +123,11 @@ class Importer {
         case "configuration": {
           r.path.splice(0, r.path.length, "configuration");
           const entries = await readConfiguration(r);
-          this.ignoreShared = configurationCapabilities(entries).includes("x-ignore-shared");
+          const capabilities = configurationCapabilities(entries);
+          if (capabilities.includes("mapped-ram")) {
+            r.fail("unsupported stream: mapped-ram (QEMU 9.0+ file migration keeps pages outside the stream), which qber does not carry", rec.offset);
+          }
+          this.ignoreShared = capabilities.includes("x-ignore-shared");
           await this.write(reserved(ReservedName.configuration, { kind: "vmstate", value: entries }));
           break;
         }
