@@ -3,6 +3,7 @@
  * against a Buffer copy in the same run. Prints a table, or with `--json` one
  * JSON object of figures. Exits 1 when a goal is missed.
  */
+import { runBridge } from "./bridge.js";
 import { runCore } from "./core.js";
 import { runRamIterate } from "./ram-iterate.js";
 import { runXbzrle } from "./xbzrle.js";
@@ -12,6 +13,7 @@ const suites: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   core: runCore,
   xbzrle: runXbzrle,
   "ram-iterate": runRamIterate,
+  bridge: runBridge,
 };
 
 const args = process.argv.slice(2);

@@ -1,0 +1,177 @@
+/**
+ * Runs a range of inputs of one target in this process, timing each one and
+ * watching memory. Hangs cannot be interrupted here: run.ts runs this in a
+ * worker thread and terminates it when an input overruns.
+ */
+import { readFileSync } from "node:fs";
+import type { Corpus } from "./corpus.js";
+import { type FuzzInput, type Target, describeError, isExpectedError, makeInput, reproduceCommand, runTarget, signature } from "./targets.js";
+
+export type FailureKind = "exception" | "slow" | "hang" | "memory" | "unhandled-rejection" | "crash";
+
+export interface Failure {
+  readonly target: Target;
+  readonly seed: number;
+  readonly index: number;
+  readonly kind: FailureKind;
+  readonly error: string;
+  readonly stack?: string;
+  readonly signature: string;
+  readonly ms: number;
+  readonly base?: string;
+  readonly mutations?: readonly string[];
+  readonly reproduce: string;
+}
+
+export interface Stats {
+  readonly target: Target;
+  inputs: number;
+  /** Inputs that completed without an error. */
+  completed: number;
+  /** Inputs rejected with a typed error, by error name. */
+  readonly rejected: Record<string, number>;
+  readonly failures: Failure[];
+  slowestMs: number;
+  slowestIndex: number;
+  totalMs: number;
+  inputBytes: number;
+}
+
+export function newStats(target: Target): Stats {
+  return { target, inputs: 0, completed: 0, rejected: {}, failures: [], slowestMs: 0, slowestIndex: -1, totalMs: 0, inputBytes: 0 };
+}
+
+export function mergeStats(into: Stats, from: Stats): void {
+  into.inputs += from.inputs;
+  into.completed += from.completed;
+  for (const [k, v] of Object.entries(from.rejected)) into.rejected[k] = (into.rejected[k] ?? 0) + v;
+  into.failures.push(...from.failures);
+  if (from.slowestMs > into.slowestMs) {
+    into.slowestMs = from.slowestMs;
+    into.slowestIndex = from.slowestIndex;
+  }
+  into.totalMs += from.totalMs;
+  into.inputBytes += from.inputBytes;
+}
+
+export interface RunOptions {
+  /** An input taking longer than this is a failure (default 1000 ms). */
+  readonly timeoutMs?: number;
+  /**
+   * Resident memory above this is a failure (heap growth), charged to the
+   * input that reached it; then again only 64 MiB higher (default: the RSS
+   * when the run starts, corpus loaded, plus 128 MiB).
+   */
+  readonly maxRssBytes?: number;
+  /** Carries the memory check's last flagged level across runs (a worker runs many batches). */
+  readonly rssState?: { flagged: number };
+  /** Called before each input (the worker publishes the index for its watchdog). */
+  readonly onStart?: (index: number) => void;
+}
+
+export function failureOf(input: Pick<FuzzInput, "target" | "seed" | "index"> & Partial<FuzzInput>, kind: FailureKind, error: unknown, ms: number): Failure {
+  return {
+    target: input.target,
+    seed: input.seed,
+    index: input.index,
+    kind,
+    error: kind === "exception" || kind === "unhandled-rejection" ? describeError(error) : String(error),
+    ...(error instanceof Error && error.stack ? { stack: error.stack } : {}),
+    signature: kind === "exception" || kind === "unhandled-rejection" ? signature(error) : kind,
+    ms,
+    ...(input.base ? { base: input.base } : {}),
+    ...(input.mutations ? { mutations: input.mutations } : {}),
+    reproduce: reproduceCommand(input.target, input.seed, input.index),
+  };
+}
+
+/** Runs one input: the outcome, classified. */
+export async function runOne(input: FuzzInput, stats: Stats, options: RunOptions = {}): Promise<void> {
+  const timeoutMs = options.timeoutMs ?? 1000;
+  const t0 = performance.now();
+  let error: unknown;
+  let threw = false;
+  try {
+    await runTarget(input);
+  } catch (e) {
+    error = e;
+    threw = true;
+  }
+  const ms = performance.now() - t0;
+  stats.inputs++;
+  stats.totalMs += ms;
+  stats.inputBytes += input.bytes.length;
+  if (ms > stats.slowestMs) {
+    stats.slowestMs = ms;
+    stats.slowestIndex = input.index;
+  }
+  if (!threw) stats.completed++;
+  else if (isExpectedError(input.target, error)) {
+    const name = (error as Error).name;
+    stats.rejected[name] = (stats.rejected[name] ?? 0) + 1;
+  } else stats.failures.push(failureOf(input, "exception", error, ms));
+  if (ms > timeoutMs) stats.failures.push(failureOf(input, "slow", `took ${ms.toFixed(0)} ms (limit ${timeoutMs} ms)`, ms));
+}
+
+/**
+ * Runs every seed of a target once, unmutated and untimed: the first run of a
+ * code path pays for JIT compilation and for compiling the device schemas'
+ * validators (about a second for `encode`), which is no input's fault.
+ */
+export async function warmUp(corpus: Corpus, target: Target): Promise<void> {
+  const seeds: Uint8Array[] =
+    target === "ber" ? corpus.miniBer.map((s) => s.bytes) : target === "qemu" ? corpus.miniMig.map((s) => s.bytes) : corpus.json.map((s) => new Uint8Array(Buffer.from(s.text)));
+  for (const bytes of seeds) {
+    for (const validate of target === "json" ? [true, false] : [true]) {
+      try {
+        await runTarget({ target, seed: 0, index: -1, base: "warm-up", mutations: [], bytes, chunks: [], validate });
+      } catch {
+        // the seeds are valid; a failure here shows up in the fuzz run itself
+      }
+    }
+  }
+}
+
+/** Runs inputs [from, to) of a target. */
+export async function runRange(corpus: Corpus, target: Target, seed: number, from: number, to: number, options: RunOptions = {}): Promise<Stats> {
+  const stats = newStats(target);
+  const maxRss = options.maxRssBytes ?? process.memoryUsage.rss() + 128 * 1024 * 1024;
+  const rssState = options.rssState ?? { flagged: maxRss };
+  let current: FuzzInput | { target: Target; seed: number; index: number } = { target, seed, index: from };
+  const onRejection = (reason: unknown): void => {
+    stats.failures.push(failureOf(current, "unhandled-rejection", reason, 0));
+  };
+  process.on("unhandledRejection", onRejection);
+  try {
+    for (let index = from; index < to; index++) {
+      options.onStart?.(index);
+      current = { target, seed, index };
+      const input = makeInput(corpus, target, seed, index);
+      current = input;
+      await runOne(input, stats, options);
+      const rss = process.memoryUsage.rss();
+      if (rss > Math.max(maxRss, rssState.flagged)) {
+        // Charged once per new high, to the input that reached it.
+        stats.failures.push(failureOf(input, "memory", `resident memory reached ${(rss / 2 ** 20).toFixed(0)} MiB (limit ${(maxRss / 2 ** 20).toFixed(0)} MiB)`, 0));
+        rssState.flagged = rss + 64 * 1024 * 1024;
+      }
+    }
+    // Let rejections of promises dropped by the last input surface.
+    await new Promise((resolve) => setImmediate(resolve));
+  } finally {
+    process.off("unhandledRejection", onRejection);
+  }
+  return stats;
+}
+
+/** Peak resident memory of this process (VmHWM), in bytes. */
+export function peakRssBytes(): number {
+  try {
+    const text = readFileSync("/proc/self/status", "utf8");
+    const m = /VmHWM:\s+(\d+) kB/.exec(text);
+    if (m) return Number(m[1]) * 1024;
+  } catch {
+    // not Linux
+  }
+  return process.resourceUsage().maxRSS * 1024;
+}
