@@ -133,6 +133,16 @@ export class ChunkReader {
     return out;
   }
 
+  /**
+   * Stops reading: the source is told it is no longer needed (a file
+   * source closes its file). Safe to call more than once.
+   */
+  async close(): Promise<void> {
+    if (this.done) return;
+    this.done = true;
+    await this.source.return?.();
+  }
+
   /** Bytes buffered after `pos`. */
   get available(): number {
     return this.buf.length - this.pos;

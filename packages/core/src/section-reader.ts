@@ -231,7 +231,14 @@ export async function* readSections(
   options: ReadSectionsOptions = {},
 ): AsyncGenerator<StreamedSection, void, undefined> {
   const d = new StreamDecoder(source, options);
-  const batch = new PageBatch(options.batchSize ?? 4096);
+  try {
+    yield* readFile(d, registry, new PageBatch(options.batchSize ?? 4096));
+  } finally {
+    await d.r.close();
+  }
+}
+
+async function* readFile(d: StreamDecoder, registry: Registry, batch: PageBatch): AsyncGenerator<StreamedSection, void, undefined> {
   if (await d.r.atEnd()) d.incomplete("a QemuFile (the input is empty)");
   const tag = await d.peek("a QemuFile");
   if (tag !== Tag.qemuFile || !d.h.constructed) {

@@ -113,6 +113,11 @@ class Importer {
     await this.write(reserved(ReservedName.stream, { kind: "oldblob", value: encodeStreamInfo(info) }));
   }
 
+  /** Releases the input (a file source closes its file), also after a failure. */
+  close(): Promise<void> {
+    return this.r.r.close();
+  }
+
   async run(): Promise<ImportSummary> {
     const r = this.r;
     await r.header();
@@ -354,6 +359,11 @@ class Importer {
 }
 
 /** Converts a QEMU migration stream (file version 3) into a qber BER file. */
-export function importQemuStream(source: ByteSource, sink: ByteSink, options: ImportOptions = {}): Promise<ImportSummary> {
-  return new Importer(source, sink, options).run();
+export async function importQemuStream(source: ByteSource, sink: ByteSink, options: ImportOptions = {}): Promise<ImportSummary> {
+  const importer = new Importer(source, sink, options);
+  try {
+    return await importer.run();
+  } finally {
+    await importer.close();
+  }
 }
