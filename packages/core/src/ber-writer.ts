@@ -58,12 +58,17 @@ export class BerWriter {
     return this.buf.subarray(0, this.pos);
   }
 
-  /** Hands out the bytes written so far and starts over with a fresh buffer. */
-  take(nextSize = this.buf.length): Uint8Array {
-    const out = this.buf.subarray(0, this.pos);
-    this.buf = new Uint8Array(nextSize);
+  /**
+   * Hands out the bytes written so far and starts over in `next` (a fresh
+   * buffer of that size, or one given). `whole` is the handed-out buffer in
+   * full, for a caller that recycles it once the bytes are consumed.
+   */
+  take(next: number | Uint8Array = this.buf.length): { readonly bytes: Uint8Array; readonly whole: Uint8Array } {
+    const whole = this.buf;
+    const bytes = whole.subarray(0, this.pos);
+    this.buf = typeof next === "number" ? new Uint8Array(next) : next;
     this.pos = 0;
-    return out;
+    return { bytes, whole };
   }
 
   raw(bytes: Uint8Array): void {

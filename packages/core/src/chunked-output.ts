@@ -4,6 +4,8 @@
  * through it.
  */
 import { once } from "node:events";
+import { WriteStream } from "node:fs";
+import { Socket } from "node:net";
 import type { Writable } from "node:stream";
 import { BerWriter } from "./ber-writer.js";
 
@@ -29,8 +31,19 @@ function isConsumer(sink: ByteSink): sink is ChunkConsumer {
 /** Measured on the RAM-shaped benchmark: small enough that freed chunks are reused, large enough to amortise each write. */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
+/**
+ * Writables whose write callback means the bytes have left (to the OS):
+ * files, sockets, pipes and terminals. A Transform or PassThrough still holds
+ * the chunk after its callback, so it does not qualify.
+ */
+function recycles(sink: Writable): boolean {
+  return sink instanceof Socket || sink instanceof WriteStream;
+}
+
 export class ChunkedOutput {
   readonly w: BerWriter;
+  /** Buffers whose bytes a recycling sink has finished with. */
+  private readonly pool: Uint8Array[] = [];
 
   constructor(
     private readonly sink: ByteSink,
@@ -58,11 +71,17 @@ export class ChunkedOutput {
       this.w.pos = 0;
       return;
     }
-    const chunk = this.w.take(this.chunkSize + 8192);
     if (typeof sink === "function") {
-      await sink(chunk);
-    } else if (!sink.write(chunk)) {
-      await once(sink, "drain");
+      await sink(this.w.take(this.chunkSize + 8192).bytes);
+      return;
     }
+    if (!recycles(sink)) {
+      if (!sink.write(this.w.take(this.chunkSize + 8192).bytes)) await once(sink, "drain");
+      return;
+    }
+    // Files, pipes and sockets are done with a chunk when its write calls
+    // back: its buffer goes back to the pool instead of becoming garbage.
+    const { bytes, whole } = this.w.take(this.pool.pop() ?? this.chunkSize + 8192);
+    if (!sink.write(bytes, () => this.pool.push(whole))) await once(sink, "drain");
   }
 }

@@ -59,7 +59,8 @@ class Exporter {
   async run(source: ByteSource): Promise<ExportSummary> {
     const w = this.w;
     w.header();
-    for await (const s of readSections(source)) {
+    // Small batches: each becomes one buffer of QEMU records, so memory stays low.
+    for await (const s of readSections(source, undefined, { batchSize: 256 })) {
       this.options.onProgress?.(s.offset);
       if (s.kind === "min") await this.ramIteration(s);
       else this.full(s.section);

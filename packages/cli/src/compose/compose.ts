@@ -5,7 +5,7 @@
  * (configuration, RAM setup, a first pass, the END section, the vmdesc).
  * Everything is validated before the first byte is written.
  */
-import { readFileSync } from "node:fs";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { type ByteSink, QberEncodeError, type Registry, type SecFull, SectionWriter } from "@qber/core";
@@ -76,25 +76,59 @@ function deviceStates(machine: MachineSpec, file: MachineFile): DeviceSection[] 
       } catch (e) {
         fail(`${spec.idstr}: ${(e as Error).message}`);
       }
+      // Power-on states are valid (the devices' tests check each); an overridden one is checked here.
+      const problems = validateState(description, state as never, spec.idstr);
+      if (problems.length > 0) fail(problems.map((p) => p.message).join("; "));
     }
-    const problems = validateState(description, state as never, spec.idstr);
-    if (problems.length > 0) fail(problems.map((p) => p.message).join("; "));
     return { spec, description, state };
   });
   for (const k of overrides.keys()) if (!used.has(k)) fail(`no section ${JSON.stringify(k)} in a ${machine.alias} machine (use an idstr, or vmsd name with #instance)`);
   return out;
 }
 
+/** Bytes put into guest RAM: read on demand, so a large file is never held whole. */
+interface Load {
+  readonly addr: number;
+  readonly length: number;
+  /** Copies load bytes [from, from + into.length) into `into`. */
+  read(from: number, into: Uint8Array): void;
+}
+
+function bytesLoad(addr: number, bytes: Uint8Array): Load {
+  return { addr, length: bytes.length, read: (from, into) => into.set(bytes.subarray(from, from + into.length)) };
+}
+
+function fileLoad(addr: number, path: string, fds: number[]): Load {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch (e) {
+    return fail(`${path}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
+  }
+  fds.push(fd);
+  return {
+    addr,
+    length: fstatSync(fd).size,
+    read(from, into) {
+      for (let got = 0; got < into.length; ) {
+        const n = readSync(fd, into, got, into.length - got, from + got);
+        if (n === 0) fail(`${path} changed while it was read`);
+        got += n;
+      }
+    },
+  };
+}
+
 /** pc.ram's contents: zeros with the loads copied in. */
-function guestRam(name: string, length: number, loads: readonly { addr: number; bytes: Uint8Array }[]): RamSource {
-  for (const l of loads) if (l.addr + l.bytes.length > length) fail(`a load at 0x${l.addr.toString(16)} of ${l.bytes.length} bytes ends past the ${length} bytes of ${name}`);
+function guestRam(name: string, length: number, loads: readonly Load[]): RamSource {
+  for (const l of loads) if (l.addr + l.length > length) fail(`a load at 0x${l.addr.toString(16)} of ${l.length} bytes ends past the ${length} bytes of ${name}`);
   return generatedRamSource(name, length, (index, page) => {
     const start = index * 4096;
     const end = start + 4096;
     for (const l of loads) {
       const from = Math.max(start, l.addr);
-      const to = Math.min(end, l.addr + l.bytes.length);
-      if (from < to) page.set(l.bytes.subarray(from - l.addr, to - l.addr), from - start);
+      const to = Math.min(end, l.addr + l.length);
+      if (from < to) l.read(from - l.addr, page.subarray(from - start, to - start));
     }
   });
 }
@@ -107,16 +141,19 @@ export async function composeMachine(json: unknown, sink: ByteSink, options: Com
   const machine = MACHINES[file.machine];
   const memory = parseSize(file.memory);
   const base = options.baseDir ?? ".";
-  const read = (f: string) => {
-    try {
-      return new Uint8Array(readFileSync(resolve(base, f)));
-    } catch (e) {
-      return fail(`${f}: ${(e as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (e as Error).message}`);
-    }
-  };
+  const fds: number[] = [];
+  try {
+    return await composeWith(file, machine, memory, base, fds, sink, options);
+  } finally {
+    for (const fd of fds) closeSync(fd);
+  }
+}
+
+async function composeWith(file: MachineFile, machine: MachineSpec, memory: number, base: string, fds: number[], sink: ByteSink, options: ComposeOptions): Promise<ComposeSummary> {
   const loads = (file.load ?? []).map((l) => {
     if ((l.file === undefined) === (l.hex === undefined)) fail("each load needs exactly one of file and hex");
-    return { addr: parseAddress(l.addr), bytes: l.file !== undefined ? read(l.file) : Uint8Array.from(Buffer.from(l.hex!, "hex")) };
+    const addr = parseAddress(l.addr);
+    return l.file !== undefined ? fileLoad(addr, resolve(base, l.file), fds) : bytesLoad(addr, Uint8Array.from(Buffer.from(l.hex!, "hex")));
   });
   const blocks = ramBlocksFor(machine, memory);
   for (const name of Object.keys(file.ram ?? {})) if (!blocks.some((b) => b.name === name)) fail(`no RAM block ${JSON.stringify(name)} in a ${machine.alias} machine`);
