@@ -5,9 +5,11 @@
 import type { SectionPlugin } from "@qber/core";
 import type { TObject } from "typebox";
 import { e1000Description, e1000Plugin } from "./addons/e1000.js";
+import { e1000eDescription, e1000ePlugin } from "./addons/e1000e.js";
 import { ehciDescription, ehciPlugin } from "./addons/ehci.js";
 import { parallelIsaDescription, parallelIsaPlugin } from "./addons/parallel-isa.js";
 import { serialDescription, serialPlugin } from "./addons/serial.js";
+import { slirpDescription, slirpPlugin } from "./addons/slirp.js";
 import { uhciDescription, uhciPlugin } from "./addons/uhci.js";
 import { vgaDescription, vgaPlugin } from "./addons/vga.js";
 import { virtioNetDefaultPlugin, virtioNetDescription } from "./addons/virtio-net.js";
@@ -20,6 +22,8 @@ export const addonPlugins: readonly SectionPlugin[] = Object.freeze([
   virtioNetDefaultPlugin,
   ehciPlugin,
   uhciPlugin,
+  e1000ePlugin,
+  slirpPlugin,
 ] as SectionPlugin[]);
 
 /**
@@ -35,6 +39,8 @@ export const addonDescriptions: Readonly<Record<string, TObject>> = Object.freez
   [virtioNetDefaultPlugin.id]: virtioNetDescription,
   [ehciPlugin.id]: ehciDescription,
   [uhciPlugin.id]: uhciDescription,
+  [e1000ePlugin.id]: e1000eDescription,
+  [slirpPlugin.id]: slirpDescription,
 });
 
 export { describeVirtioNet, virtioNetPlugin } from "./addons/virtio-net.js";
