@@ -147,7 +147,7 @@ function newLength(h: TlvHeader, rng: Rng, bufLength: number): Uint8Array {
   }
 }
 
-function newTag(h: TlvHeader, old: Uint8Array, rng: Rng): Uint8Array {
+function newTag(old: Uint8Array, rng: Rng): Uint8Array {
   switch (rng.int(8)) {
     case 0:
       return Uint8Array.of(old[0]! ^ 0x20, ...old.subarray(1)); // constructed bit
@@ -190,7 +190,7 @@ export function mutateBer(buf: Uint8Array, tlvs: readonly TlvHeader[], rng: Rng,
     case 3:
     case 4:
       log.push(`ber-tag@${h.at}`);
-      return replace(buf, h.at, h.tagLength, newTag(h, buf.subarray(h.at, h.at + h.tagLength), rng));
+      return replace(buf, h.at, h.tagLength, newTag(buf.subarray(h.at, h.at + h.tagLength), rng));
     case 5:
       log.push(`ber-drop@${h.at}`);
       return replace(buf, h.at, h.end - h.at, new Uint8Array(0));

@@ -60,7 +60,7 @@ describe("qber import / export", () => {
     expect(cut.code).toBe(1);
     expect(cut.stderr).toMatch(/^qber: truncated input: .* at byte \d+/);
     const bad = Buffer.from(mig);
-    bad[0x1a + 1] ^= 0xff; // the RAM section's id, in its START header
+    bad[0x1a + 1] = bad[0x1a + 1]! ^ 0xff; // the RAM section's id, in its START header
     writeFileSync(at("bad.mig"), bad);
     const corrupt = await runCli(["import", at("bad.mig"), "-o", at("bad.ber")]);
     expect(corrupt.code).toBe(1);

@@ -4,14 +4,14 @@
  * to its plugin; a SecMin streams its RAM pages in batches, as views into the
  * input chunks, so memory does not grow with RAM size.
  */
-import { NEED_MORE, headerErrorMessage, readHeader } from "./ber-header.js";
+import { NEED_MORE, readHeader } from "./ber-header.js";
 import { type ByteSource } from "./byte-source.js";
 import { isQberError } from "./errors.js";
 import { decodeSmallInteger, isNonMinimalInteger } from "./integer.js";
 import { KIND_COMPR, KIND_FULL, KIND_HOOK, KIND_XBZRLE, PageBatch } from "./page-batch.js";
 import type { DecodeOptions } from "./limits.js";
 import { type Registry, type SectionPlugin, emptyRegistry } from "./registry.js";
-import { PAGE_SIZE, checkPageSize, readRamPage, readSecFull, readVersion } from "./schema-decoder.js";
+import { PAGE_SIZE, readRamPage, readSecFull, readVersion } from "./schema-decoder.js";
 import { StreamDecoder, type StreamFrame } from "./stream-decoder.js";
 import { Tag, describeTag } from "./tags.js";
 import type { QemuFile, RamPage, RamSecBlock, SecFull, Section } from "./types.js";

@@ -87,7 +87,6 @@ export function parseRamRecords(
 ): RamParseProgress {
   const out = Array.isArray(records) ? collectInto(records, buf) : records;
   const pageSize = resolvePageSize(options);
-  const flagMask = pageSize - 1;
   const base = options.base ?? 0;
   const fail = (reason: string, at: number): never => {
     throw new QberDecodeError(reason, { offset: base + at });

@@ -17,7 +17,6 @@ import {
   KIND_COMPR,
   KIND_FULL,
   KIND_HOOK,
-  KIND_XBZRLE,
   type PageBatch,
   QberDecodeError,
   type RamBlockList,

@@ -18,7 +18,6 @@ import {
   br,
   brIf,
   const32,
-  ctz,
   else_,
   end,
   eq,

@@ -21,7 +21,6 @@ import {
   validateState,
   vmdescBodySize,
   type VmdescDevice,
-  type VmdescVmsd,
 } from "../src/index.js";
 import { findVmdescRecord, walkStream } from "./stream-walk.js";
 

@@ -41,3 +41,28 @@ export function decodeStreamInfo(bytes: Uint8Array): StreamInfo {
   if (typeof v.footers !== "boolean") throw new Error("qemu:stream: `footers` must be a boolean");
   return { footers: v.footers, ...(v.ramBlocks ? { ramBlocks: v.ramBlocks } : {}) };
 }
+
+/** What a reserved section is, by name (undefined for any other name). */
+export type ReservedKind = "configuration" | "stream-info" | "end-marker" | "vmdesc";
+
+export function reservedKind(name: string): ReservedKind | undefined {
+  switch (name) {
+    case ReservedName.configuration:
+      return "configuration";
+    case ReservedName.stream:
+      return "stream-info";
+    case ReservedName.end:
+      return "end-marker";
+    case ReservedName.vmdesc:
+      return "vmdesc";
+    default:
+      return undefined;
+  }
+}
+
+/** A value in plain JSON: bigints as decimal strings, bytes as hex. */
+export function toJsonForm(value: unknown): unknown {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)) ?? "null",
+  );
+}

@@ -28,6 +28,6 @@ export {
   ZERO_PAGE_DIGEST,
   pageDigest,
   summarizeSnapshot,
-  toJsonForm,
+
 } from "./summary.js";
 export { type DiffTextOptions, renderDiffText } from "./text.js";

@@ -27,7 +27,7 @@ import {
 } from "@qber/core";
 import { xbzrleDecode } from "@qber/ram";
 import { type Vmdesc, describeFromVmdesc, entriesToState, parseVmdesc, stateToJson } from "@qber/vmstate";
-import { RESERVED_SECTION_ID, ReservedName } from "../bridge/reserved-sections.js";
+import { RESERVED_SECTION_ID, reservedKind, toJsonForm } from "../bridge/reserved-sections.js";
 import type { DecodedByName, InspectedSection, SectionKind } from "../inspect/inspect-file.js";
 
 export const PAGE_SIZE = 4096;
@@ -91,27 +91,7 @@ export const DEFAULT_XBZRLE_CACHE_BYTES = 256 * 1024 * 1024;
 
 const num = (v: bigint): number | string => (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v.toString());
 
-/** Any value in JSON form: bigints as decimal strings, bytes as hex. */
-export function toJsonForm(value: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)) ?? "null",
-  );
-}
 
-function reservedKind(name: string): SectionKind | undefined {
-  switch (name) {
-    case ReservedName.configuration:
-      return "configuration";
-    case ReservedName.stream:
-      return "stream-info";
-    case ReservedName.end:
-      return "end-marker";
-    case ReservedName.vmdesc:
-      return "vmdesc";
-    default:
-      return undefined;
-  }
-}
 
 class BlockState {
   kinds: Uint8Array;

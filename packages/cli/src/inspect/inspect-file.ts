@@ -14,9 +14,9 @@ import {
   readSections,
 } from "@qber/core";
 import { type Vmdesc, describeFromVmdesc, entriesToState, parseVmdesc, stateToJson } from "@qber/vmstate";
-import { RESERVED_SECTION_ID, ReservedName } from "../bridge/reserved-sections.js";
+import { RESERVED_SECTION_ID, type ReservedKind, reservedKind, toJsonForm } from "../bridge/reserved-sections.js";
 
-export type SectionKind = "ram-setup" | "ram" | "device" | "configuration" | "stream-info" | "end-marker" | "vmdesc";
+export type SectionKind = "ram-setup" | "ram" | "device" | ReservedKind;
 export type DecodedByName = "plugin" | "vmdesc" | "blob";
 
 export interface InspectedSection {
@@ -64,20 +64,6 @@ export interface InspectOptions {
 
 const num = (v: bigint): number | string => (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v.toString());
 
-function reservedKind(name: string): SectionKind | undefined {
-  switch (name) {
-    case ReservedName.configuration:
-      return "configuration";
-    case ReservedName.stream:
-      return "stream-info";
-    case ReservedName.end:
-      return "end-marker";
-    case ReservedName.vmdesc:
-      return "vmdesc";
-    default:
-      return undefined;
-  }
-}
 
 export async function inspectFile(source: ByteSource, options: InspectOptions = {}): Promise<InspectReport> {
   const registry = options.registry ?? emptyRegistry;
@@ -123,7 +109,7 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
     const entry = vmdesc?.devices[deviceIndex++];
     const matched = entry !== undefined && entry.name === sec.name && BigInt(entry.instance_id) === sec.instanceId ? entry : undefined;
     if (s.plugin) {
-      sections.push({ ...base, kind: "device", decodedBy: "plugin", plugin: s.plugin.id, ...(options.fields ? { fields: pluginFields(s.plugin.id, s.value) } : {}) });
+      sections.push({ ...base, kind: "device", decodedBy: "plugin", plugin: s.plugin.id, ...(options.fields ? { fields: toJsonForm(s.value) } : {}) });
     } else if (matched && sec.contents.kind === "vmstate") {
       sections.push({ ...base, kind: "device", decodedBy: "vmdesc", ...(options.fields ? { fields: vmdescFields(sec, matched) } : {}) });
     } else {
@@ -146,7 +132,3 @@ function vmdescFields(sec: SecFull, entry: NonNullable<Vmdesc["devices"][number]
   return stateToJson(description, entriesToState(description, sec.contents.value, { version: Number(sec.versionId) }));
 }
 
-/** A plugin's typed value in JSON form: bigints as decimal strings, bytes as hex. */
-function pluginFields(_id: string, value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)));
-}
