@@ -4,6 +4,7 @@
  * two chunks is copied, into a bridge buffer just large enough for it.
  */
 import { type ByteSource, chunksOf } from "./byte-source.js";
+import { concatBytes } from "./concat-bytes.js";
 
 const EMPTY = new Uint8Array(0);
 /** First size of a bridge beyond the bytes already buffered; it doubles from there. */
@@ -124,13 +125,7 @@ export class ChunkReader {
       parts.push(c.slice());
       this.base += c.length;
     }
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts, total);
   }
 
   /**

@@ -6,6 +6,7 @@
  */
 import { type BerHeader, NEED_MORE, headerErrorMessage, newHeader, readHeader } from "./ber-header.js";
 import { QberDecodeError, QberLimitError } from "./errors.js";
+import { concatBytes } from "./concat-bytes.js";
 import { decodeInteger, isNonMinimalInteger } from "./integer.js";
 import { type DecodeLimits, type DecodeOptions, resolveLimits } from "./limits.js";
 import { Tag, describeTag } from "./tags.js";
@@ -174,13 +175,7 @@ export class Cursor {
       parts.push(part);
     }
     this.leave(frame, what);
-    const out = new Uint8Array(total);
-    let at = 0;
-    for (const p of parts) {
-      out.set(p, at);
-      at += p.length;
-    }
-    return out;
+    return concatBytes(parts, total);
   }
 
   integer(): bigint {
