@@ -22,6 +22,9 @@ import { devicesRegistry } from "@qber/devices";
 import { type TlvHeader, scanTlvs } from "./ber-map.js";
 import { type QemuField, scanQemuFields } from "./qemu-map.js";
 
+/** Longest prefix of a whole fixture that an input uses. */
+export const MAX_PREFIX = 192 * 1024;
+
 export interface BerSeed {
   readonly name: string;
   /** Picked 20 times less often (large, slow seeds). */
@@ -171,9 +174,12 @@ async function buildCorpus(): Promise<Corpus> {
   for (const file of names) {
     const name = file.replace(/\.mig$/, "");
     const bytes = new Uint8Array(readFileSync(join(dir, file)));
-    mig.push({ name, bytes, fields: scanQemuFields(bytes) });
     const full = await collect((sink) => importQemuStream(bytes, sink, { registry: devicesRegistry }));
-    ber.push({ name, bytes: full, tlvs: scanTlvs(full) });
+    // Whole fixtures are only used as prefixes: keep (and map) no more than the longest prefix.
+    const migHead = bytes.slice(0, MAX_PREFIX);
+    const berHead = full.slice(0, MAX_PREFIX);
+    mig.push({ name, bytes: migHead, fields: scanQemuFields(migHead) });
+    ber.push({ name, bytes: berHead, tlvs: scanTlvs(berHead) });
     const variants: { label: string; bytes: Uint8Array; rare: boolean }[] = [];
     for (let part = 0; part < DEVICE_PARTS; part++) {
       variants.push({ label: `devices${part}`, bytes: await thin(full, { big: false, vmdesc: part === 0, part }), rare: false });

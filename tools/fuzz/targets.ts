@@ -6,7 +6,7 @@
 import { type ByteSource, discardSink, isQberError, readSections } from "@qber/core";
 import { SizesNeeded, encodeFromJson, importQemuStream, measureJson } from "@qber/cli";
 import { devicesRegistry } from "@qber/devices";
-import { type Corpus, pickSeed } from "./corpus.js";
+import { type Corpus, pickSeed, MAX_PREFIX } from "./corpus.js";
 import { mutateBer, mutateGeneric, mutateJsonText, mutateJsonTree, mutateQemu } from "./mutate.js";
 import { Rng } from "./rng.js";
 
@@ -70,7 +70,6 @@ async function* asyncSource(input: FuzzInput): AsyncGenerator<Uint8Array> {
 
 /** Real fixtures are large: now and then a prefix of one, mostly the thinned seeds. */
 const FULL_FIXTURE_CHANCE = 0.04;
-const MAX_PREFIX = 192 * 1024;
 
 export function makeInput(corpus: Corpus, target: Target, seed: number, index: number): FuzzInput {
   const rng = new Rng(seed, target, index);
