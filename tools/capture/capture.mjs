@@ -78,6 +78,10 @@ export const CAPTURES = {
     machine: 'pc', mode: 'paused', bootMs: 2000, extra: ['-uuid', '12345678-9abc-def0-1122-334455667788'],
     capabilities: { 'x-ignore-shared': true, 'validate-uuid': true },
   },
+  'pc-old23': {
+    description: '-M pc-i440fx-2.3: an old machine type, whose streams have no configuration section and no section footers; SeaBIOS runs 2 s, then stop',
+    machine: 'pc-i440fx-2.3', mode: 'paused', bootMs: 2000, extra: [],
+  },
   'pc-never-run': {
     description: '-M pc, started with -S and never run (reset state, pc.ram all zero)',
     machine: 'pc', mode: 'paused', bootMs: 0, extra: [],

@@ -6,7 +6,6 @@
  */
 import { NEED_MORE, readHeader } from "./ber-header.js";
 import { type ByteSource } from "./byte-source.js";
-import { isQberError } from "./errors.js";
 import { decodeSmallInteger, isNonMinimalInteger } from "./integer.js";
 import { KIND_COMPR, KIND_FULL, KIND_HOOK, KIND_XBZRLE, PageBatch } from "./page-batch.js";
 import type { DecodeOptions } from "./limits.js";
@@ -16,7 +15,12 @@ import { StreamDecoder, type StreamFrame } from "./stream-decoder.js";
 import { Tag, describeTag } from "./tags.js";
 import type { QemuFile, RamPage, RamSecBlock, SecFull, Section } from "./types.js";
 
-/** A SecFull, decoded; `plugin` and `value` are set when a plugin knows it. */
+/**
+ * A SecFull, decoded; `plugin` and `value` are set when a plugin knows it and
+ * decodes it. A plugin that cannot (its contents have another layout, as
+ * from an older machine type) leaves them unset and says why in `pluginError`:
+ * the section itself is still valid.
+ */
 export interface StreamedSecFull {
   readonly kind: "full";
   /** Byte offset of the section in the input. */
@@ -26,6 +30,7 @@ export interface StreamedSecFull {
   readonly section: SecFull;
   readonly plugin: SectionPlugin | undefined;
   readonly value: unknown;
+  readonly pluginError?: string;
 }
 
 /** One RAMSecBlock of a streamed SecMin; its pages arrive in batches. */
@@ -259,8 +264,7 @@ async function* readFile(d: StreamDecoder, registry: Registry, batch: PageBatch)
       const section = readSecFull(d.cursor(length, ["full"], true));
       d.r.pos += length;
       const plugin = registry.find(section.name, section.versionId);
-      const value = plugin ? decodeWithPlugin(d, plugin, section, offset) : undefined;
-      yield { kind: "full", offset, length, section, plugin, value };
+      yield plugin ? decodeWithPlugin(plugin, section, offset, length) : { kind: "full", offset, length, section, plugin: undefined, value: undefined };
     } else if (t === Tag.secMin) {
       d.path.push("min");
       const minFrame = d.open();
@@ -291,12 +295,12 @@ async function* readFile(d: StreamDecoder, registry: Registry, batch: PageBatch)
   if (!(await d.r.atEnd())) d.fail("trailing data after the QemuFile");
 }
 
-function decodeWithPlugin(d: StreamDecoder, plugin: SectionPlugin, s: SecFull, offset: number): unknown {
+function decodeWithPlugin(plugin: SectionPlugin, section: SecFull, offset: number, length: number): StreamedSecFull {
   try {
-    return plugin.ber.decode(s.contents, s);
+    return { kind: "full", offset, length, section, plugin, value: plugin.ber.decode(section.contents, section) };
   } catch (e) {
-    if (isQberError(e)) throw e;
-    return d.fail(`plugin ${plugin.id} cannot decode section ${s.name}: ${(e as Error).message}`, offset, undefined, ["full", "contents"]);
+    const pluginError = `plugin ${plugin.id} cannot decode section ${section.name}: ${(e as Error).message}`;
+    return { kind: "full", offset, length, section, plugin: undefined, value: undefined, pluginError };
   }
 }
 

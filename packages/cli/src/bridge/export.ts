@@ -18,7 +18,7 @@ import {
   readSections,
 } from "@qber/core";
 import { type RamBlock, type RamRecord, newRamWriteState, writeRamRecords } from "@qber/ram";
-import { type Vmdesc, describeFromVmdesc, encodeLegacy, entriesToState, parseVmdesc } from "@qber/vmstate";
+import { type Vmdesc, describeFromVmdesc, encodeLegacy, entriesToState, parseVmdesc, vmdescBodySize } from "@qber/vmstate";
 import { writeConfiguration } from "./configuration.js";
 import { ReservedName, type StreamInfo, decodeStreamInfo } from "./reserved-sections.js";
 
@@ -121,10 +121,20 @@ class Exporter {
   private deviceBody(s: SecFull): Uint8Array {
     const c = s.contents;
     if (c.kind === "oldblob") return c.value;
+    const candidate = this.vmdesc?.devices[this.deviceIndex];
+    const entry = candidate !== undefined && candidate.name === s.name && BigInt(candidate.instance_id) === s.instanceId ? candidate : undefined;
     const plugin = this.registry.find(s.name, s.versionId);
-    if (plugin?.legacy) return plugin.legacy.encode(plugin.ber.decode(c, s), s);
-    const entry = this.vmdesc?.devices[this.deviceIndex];
-    if (c.kind !== "vmstate" || entry === undefined || entry.name !== s.name || BigInt(entry.instance_id) !== s.instanceId) {
+    if (plugin?.legacy) {
+      try {
+        const bytes = plugin.legacy.encode(plugin.ber.decode(c, s), s);
+        // Entries decoded from the vmdesc of another layout (an older machine
+        // type) may not fit the plugin; the vmdesc then says how to write them.
+        if (entry === undefined || bytes.length === vmdescBodySize(entry)) return bytes;
+      } catch (e) {
+        if (entry === undefined) throw e;
+      }
+    }
+    if (c.kind !== "vmstate" || entry === undefined) {
       throw new QberEncodeError(`no plugin and no vmdesc entry to write section ${s.name} (instance ${s.instanceId}) as QEMU bytes`);
     }
     const description = describeFromVmdesc(entry);

@@ -23,7 +23,7 @@ import {
   isQberError,
 } from "@qber/core";
 import { type RamRecord, type RamRecordVisitor, newRamParseState, parseRamRecords } from "@qber/ram";
-import { type Vmdesc, type VmdescDevice, decodeLegacy, describeFromVmdesc, parseVmdesc, stateToEntries } from "@qber/vmstate";
+import { type Vmdesc, type VmdescDevice, decodeLegacy, describeFromVmdesc, parseVmdesc, stateToEntries, vmdescBodySize } from "@qber/vmstate";
 import { configurationCapabilities, readConfiguration } from "./configuration.js";
 import { RESERVED_SECTION_ID, ReservedName, type StreamInfo, encodeStreamInfo } from "./reserved-sections.js";
 
@@ -327,7 +327,11 @@ class Importer {
     if (plugin?.legacy) {
       try {
         const { value, length } = plugin.legacy.decode(body, info);
-        return { contents: plugin.ber.encode(value, info), length, by: "plugin" };
+        // The stream's own vmdesc says how long the body is: a plugin that read
+        // another length knows a different layout (another machine type's).
+        const expected = entry === undefined ? length : vmdescBodySize(entry);
+        if (length === expected) return { contents: plugin.ber.encode(value, info), length, by: "plugin" };
+        this.warnings.push(`${info.name}: plugin ${plugin.id} read ${length} bytes where the vmdesc has ${expected}; decoded from the vmdesc instead`);
       } catch (e) {
         if (!isQberError(e) || entry === undefined) throw e;
         this.warnings.push(`${info.name}: plugin ${plugin.id} could not decode it (${(e as Error).message}); decoded from the vmdesc instead`);

@@ -6,6 +6,7 @@
 import { type Registry, type SecFull, type SectionPlugin, isQberError } from "@qber/core";
 import { type Vmdesc, type VmdescDevice, describeFromVmdesc, entriesToState, stateToJson, validateState } from "@qber/vmstate";
 import type { deviceDescriptions } from "@qber/devices";
+import { toJsonForm } from "../bridge/reserved-sections.js";
 
 /** A device description (a TypeBox object schema). */
 export type Description = NonNullable<(typeof deviceDescriptions)[string]>;
@@ -43,14 +44,18 @@ function failure(e: unknown): { reason: string; field: string } {
   return { reason: (e as Error).message ?? String(e), field: "" };
 }
 
-/** Decodes a device section's contents by plugin, else by the vmdesc entry for it. */
+/**
+ * Decodes a device section's contents by plugin, else (no plugin, or one that
+ * cannot read this layout, as from an older machine type) by the vmdesc entry.
+ */
 export function decodeDevice(sec: SecFull, lookup: DeviceLookup): DeviceDecoding {
   const plugin = lookup.registry.find(sec.name, sec.versionId);
+  let pluginError: { reason: string; field: string } | undefined;
   if (plugin) {
     try {
       return { by: "plugin", plugin, description: lookup.descriptions[plugin.id], state: plugin.ber.decode(sec.contents, sec) };
     } catch (e) {
-      return { by: "none", plugin, error: failure(e) };
+      pluginError = failure(e);
     }
   }
   const entry = lookup.vmdesc?.get(`${sec.name}\u0000${sec.instanceId}`);
@@ -62,17 +67,12 @@ export function decodeDevice(sec: SecFull, lookup: DeviceLookup): DeviceDecoding
       return { by: "none", error: failure(e) };
     }
   }
-  return { by: "none" };
-}
-
-/** A typed value as JSON: bigints as decimal strings, bytes as hex. */
-export function genericJson(value: unknown): unknown {
-  return JSON.parse(JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)));
+  return { by: "none", ...(plugin ? { plugin } : {}), ...(pluginError ? { error: pluginError } : {}) };
 }
 
 export function deviceFields(d: DeviceDecoding): unknown {
   if (d.by === "none") return undefined;
-  return d.description ? stateToJson(d.description, d.state as never) : genericJson(d.state);
+  return d.description ? stateToJson(d.description, d.state as never) : toJsonForm(d.state);
 }
 
 export interface DeviceProblem {
