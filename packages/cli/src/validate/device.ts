@@ -3,9 +3,9 @@
  * its JSON form (the `fields` view of `qber decode`) and its validation
  * against the description's bounds (`qber validate`, `qber encode`).
  */
-import { type Registry, type SecFull, type SectionPlugin, isQberError } from "@qber/core";
+import { type Registry, type SecFull, type SectionPlugin, type VmStateEntry, isQberError } from "@qber/core";
 import { type Vmdesc, type VmdescDevice, describeFromVmdesc, entriesToState, stateToJson, validateState } from "@qber/vmstate";
-import type { deviceDescriptions } from "@qber/devices";
+import { type deviceDescriptions, pcMachine, q35Machine } from "@qber/devices";
 import { toJsonForm } from "../bridge/reserved-sections.js";
 
 /** A device description (a TypeBox object schema). */
@@ -17,6 +17,21 @@ export interface DeviceLookup {
   readonly descriptions: Readonly<Record<string, Description>>;
   /** vmdesc device entries by `name` and instance id, when the file carries a vmdesc. */
   vmdesc?: Map<string, VmdescDevice>;
+  /**
+   * The machine type is not one the device models describe (an older one, or
+   * none named): a model that cannot read a section then defers to the vmdesc.
+   * For the modelled machine types its failure stands, so that tampered
+   * contents are not waved through by the looser vmdesc description.
+   */
+  otherMachine?: boolean;
+}
+
+const MODELLED_MACHINES: ReadonlySet<string> = new Set([pcMachine.machineType, q35Machine.machineType]);
+
+/** Whether a file's configuration entries (or none) name a machine type the device models do not describe. */
+export function isOtherMachine(configuration: readonly VmStateEntry[] | undefined): boolean {
+  const name = configuration?.[1];
+  return name?.kind !== "oldblob" || !MODELLED_MACHINES.has(Buffer.from(name.value).toString("latin1"));
 }
 
 export function vmdescIndex(v: Vmdesc): Map<string, VmdescDevice> {
@@ -45,8 +60,9 @@ function failure(e: unknown): { reason: string; field: string } {
 }
 
 /**
- * Decodes a device section's contents by plugin, else (no plugin, or one that
- * cannot read this layout, as from an older machine type) by the vmdesc entry.
+ * Decodes a device section's contents by plugin, else by the vmdesc entry:
+ * when there is no plugin, or (for machine types the models do not describe)
+ * when the plugin cannot read the layout.
  */
 export function decodeDevice(sec: SecFull, lookup: DeviceLookup): DeviceDecoding {
   const plugin = lookup.registry.find(sec.name, sec.versionId);
@@ -55,6 +71,7 @@ export function decodeDevice(sec: SecFull, lookup: DeviceLookup): DeviceDecoding
     try {
       return { by: "plugin", plugin, description: lookup.descriptions[plugin.id], state: plugin.ber.decode(sec.contents, sec) };
     } catch (e) {
+      if (!lookup.otherMachine) return { by: "none", plugin, error: failure(e) };
       pluginError = failure(e);
     }
   }

@@ -24,7 +24,7 @@ import { deviceDescriptions } from "@qber/devices";
 import { xbzrleDecode } from "@qber/ram";
 import { parseVmdesc } from "@qber/vmstate";
 import { RESERVED_SECTION_ID, ReservedName, decodeStreamInfo } from "../bridge/reserved-sections.js";
-import { type DeviceLookup, type Description, decodeDevice, deviceProblems, vmdescIndex } from "./device.js";
+import { type DeviceLookup, type Description, decodeDevice, deviceProblems, isOtherMachine, vmdescIndex } from "./device.js";
 
 /** One problem: where (byte offset, schema path), what (device, field) and why. */
 export interface Problem {
@@ -116,6 +116,10 @@ export async function validateFile(source: ByteSource, options: ValidateOptions 
       if (s.kind === "full") {
         const sec = s.section;
         const at = { offset: s.offset, path: `${top}.full.contents` };
+        if (index === 0) {
+          const configuration = sec.sectionId === RESERVED_SECTION_ID && sec.name === ReservedName.configuration && sec.contents.kind === "vmstate" ? sec.contents.value : undefined;
+          lookup.otherMachine = isOtherMachine(configuration);
+        }
         if (sec.sectionId === RESERVED_SECTION_ID && sec.name === ReservedName.vmdesc) {
           try {
             if (sec.contents.kind !== "oldblob") throw new Error(`contents are ${sec.contents.kind}, not oldblob`);
