@@ -144,3 +144,19 @@ describe("qber compose", () => {
     noTemporaries();
   });
 });
+
+describe("limit options", () => {
+  it("every reading command takes the decode limits, and a limit hit is exit 1 naming it", async () => {
+    const mig = join(fixtures, "pc-paused.mig");
+    const depth = await runCli(["inspect", mig, "--max-depth", "3"]);
+    expect(depth.code).toBe(1);
+    expect(depth.stderr).toMatch(/nesting depth 4 exceeds the limit of 3 at byte \d+ in top\[2\]/);
+    const state = await runCli(["import", mig, "-o", at("limited.ber"), "--max-device-state", "1000"]);
+    expect(state.code).toBe(1);
+    expect(state.stderr).toMatch(/device state 1001 exceeds the limit of 1000 .*--max-device-state/);
+    expect(existsSync(at("limited.ber"))).toBe(false);
+    expect((await runCli(["export", at("live.ber"), "-o", at("l.mig"), "--max-element-count", "10"])).stderr).toMatch(/element count 11 exceeds the limit of 10/);
+    expect((await runCli(["inspect", mig, "--max-depth", "lots"])).code).toBe(2);
+    expect((await runCli(["validate", mig, "--max-section-length", "100000000"])).code).toBe(0);
+  });
+});

@@ -8,6 +8,7 @@
 import {
   type ByteSink,
   type ByteSource,
+  type DecodeLimits,
   LegacyWriter,
   type PageBatch,
   QberEncodeError,
@@ -27,6 +28,7 @@ export interface ExportOptions {
   readonly registry?: Registry;
   /** Called as input is consumed, with the BER byte offset reached. */
   readonly onProgress?: (offset: number) => void;
+  readonly limits?: Partial<DecodeLimits>;
 }
 
 export interface ExportSummary {
@@ -60,7 +62,7 @@ class Exporter {
     const w = this.w;
     w.header();
     // Small batches: each becomes one buffer of QEMU records, so memory stays low.
-    for await (const s of readSections(source, undefined, { batchSize: 256 })) {
+    for await (const s of readSections(source, undefined, { batchSize: 256, ...(this.options.limits ? { limits: this.options.limits } : {}) })) {
       this.options.onProgress?.(s.offset);
       if (s.kind === "min") await this.ramIteration(s);
       else this.full(s.section);

@@ -12,6 +12,7 @@ import {
   LegacyReader,
   type LegacySectionHeader,
   QberDecodeError,
+  QberLimitError,
   type Registry,
   type SecFull,
   type SecFullContents,
@@ -255,7 +256,8 @@ class Importer {
     const start = r.offset;
     const limit = this.options.maxDeviceState ?? 256 * 1024 * 1024;
     const bytes = await r.r.rest(limit);
-    if (bytes === undefined) throw new QberDecodeError(`device state larger than ${limit} bytes`, { offset: start, expected: "a larger maxDeviceState" });
+    // More than `limit` bytes: a limit error (raised with --max-device-state).
+    if (bytes === undefined) throw new QberLimitError("device state", limit + 1, limit, { offset: start, expected: "a larger maxDeviceState (--max-device-state)" });
     const at = findVmdesc(bytes);
     const vmdescBytes = at >= 0 ? bytes.subarray(at + 5) : undefined;
     const tail: Tail = { bytes, start, vmdescBytes, vmdesc: vmdescBytes ? parseVmdesc(vmdescBytes) : undefined };

@@ -59,10 +59,3 @@ export function reservedKind(name: string): ReservedKind | undefined {
       return undefined;
   }
 }
-
-/** A value in plain JSON: bigints as decimal strings, bytes as hex. */
-export function toJsonForm(value: unknown): unknown {
-  return JSON.parse(
-    JSON.stringify(value, (_k, v: unknown) => (typeof v === "bigint" ? v.toString() : v instanceof Uint8Array ? Buffer.from(v).toString("hex") : v)) ?? "null",
-  );
-}

@@ -6,9 +6,11 @@ import { withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { RawSectionsNeeded, type SectionSpan, decodeToJson } from "../json/decode.js";
 import { berOf } from "./inspect.js";
+import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function decodeCommand(program: Command): void {
-  program
+  limitOptions(
+    program
     .command("decode")
     .summary("write a snapshot as JSON (lossless; qber encode turns it back)")
     .description(
@@ -25,12 +27,13 @@ Examples:
   qber decode vm.mig -o - --no-fields | jq '.sections[] | select(.type == "full") | .name'
   qber decode vm.ber -o vm.json && qber encode vm.json -o same.ber && cmp vm.ber same.ber`,
     )
-    .action(async (file: string, opts: { output: string; fields: boolean }) => {
+    .action(async (file: string, opts: { output: string; fields: boolean } & LimitFlags) => {
+      const limits = decodeLimitsOf(opts);
       const quiet = program.opts<{ quiet?: boolean }>().quiet;
       let rawMins: ReadonlyMap<number, SectionSpan> | undefined;
       for (let attempt = 0; ; attempt++) {
         const input = await openInput(file);
-        const { source, done } = berOf(input);
+        const { source, done } = berOf(input, opts);
         const bar = progress("decode", input.format === "ber" ? input.size : undefined, quiet);
         try {
           await withOutput(opts.output, [file], async (out) => {
@@ -38,6 +41,7 @@ Examples:
               decodeToJson(source, out, {
                 registry: registryFor(),
                 fields: opts.fields,
+                ...(limits ? { limits } : {}),
                 ...(rawMins ? { rawMins } : {}),
                 onProgress: (n) => bar.update(n),
               }),
@@ -60,5 +64,7 @@ Examples:
           rawMins = e.sections;
         }
       }
-    });
+    }),
+    { ber: true, qemu: true },
+  );
 }

@@ -7,6 +7,7 @@ import { diffSummaries } from "../diff/diff.js";
 import { DEFAULT_XBZRLE_CACHE_BYTES, type SnapshotSummary, summarizeSnapshot } from "../diff/summary.js";
 import { renderDiffText } from "../diff/text.js";
 import { berOf } from "./inspect.js";
+import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 /**
  * Ends `qber diff` with exit code 1 when the snapshots differ, like diff(1);
@@ -35,12 +36,13 @@ export function cacheBytes(mib: string | undefined): number {
 }
 
 /** Summarizes one input (a QEMU stream through the importer, on the fly). */
-export async function summarizeInput(input: Input, options: { xbzrleCacheBytes: number; quiet?: boolean }): Promise<SnapshotSummary> {
-  const { source, done } = berOf(input);
+export async function summarizeInput(input: Input, options: { xbzrleCacheBytes: number; quiet?: boolean; flags?: LimitFlags }): Promise<SnapshotSummary> {
+  const { source, done } = berOf(input, options.flags);
+  const limits = decodeLimitsOf(options.flags ?? {});
   const bar = progress(`read ${input.name}`, input.format === "ber" ? input.size : undefined, options.quiet);
   try {
     const [summary] = await Promise.all([
-      summarizeSnapshot(source, { registry: registryFor(), xbzrleCacheBytes: options.xbzrleCacheBytes, name: input.name, onProgress: (n) => bar.update(n) }),
+      summarizeSnapshot(source, { registry: registryFor(), xbzrleCacheBytes: options.xbzrleCacheBytes, name: input.name, onProgress: (n) => bar.update(n), ...(limits ? { limits } : {}) }),
       done,
     ]);
     return summary;
@@ -55,7 +57,8 @@ export async function summarizeInput(input: Input, options: { xbzrleCacheBytes: 
 
 export function diffCommand(program: Command): void {
   if (program.commands.some((c) => c.name() === "diff")) return;
-  program
+  limitOptions(
+    program
     .command("diff")
     .summary("compare two snapshots: device fields and RAM contents")
     .description(
@@ -74,14 +77,16 @@ Examples:
   qber diff a.mig b.mig --json | jq '.sections.changed[] | {name, fields}'
   qber diff a.ber b.ber --json | jq '.ram.blocks[] | select(.differentPages > 0) | .ranges'`,
     )
-    .action(async (fileA: string, fileB: string, opts: { json?: boolean; xbzrleCache?: string }) => {
+    .action(async (fileA: string, fileB: string, opts: { json?: boolean; xbzrleCache?: string } & LimitFlags) => {
       const xbzrleCacheBytes = cacheBytes(opts.xbzrleCache);
       const quiet = program.opts<{ quiet?: boolean }>().quiet ?? false;
       const [a, b] = (await openInputs([fileA, fileB])) as [Input, Input];
-      const sa = await summarizeInput(a, { xbzrleCacheBytes, quiet });
-      const sb = await summarizeInput(b, { xbzrleCacheBytes, quiet });
+      const sa = await summarizeInput(a, { xbzrleCacheBytes, quiet, flags: opts });
+      const sb = await summarizeInput(b, { xbzrleCacheBytes, quiet, flags: opts });
       const d = diffSummaries(sa, sb, { names: [a.name, b.name] });
       await print(opts.json ? JSON.stringify(d, null, 2) + "\n" : renderDiffText(d));
       if (!d.identical) throw new SnapshotsDiffer(a.name, b.name);
-    });
+    }),
+    { ber: true, qemu: true },
+  );
 }

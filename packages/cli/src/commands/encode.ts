@@ -14,6 +14,7 @@ import { withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { SizesNeeded, encodeFromJson, measureJson } from "../json/encode.js";
 import { JsonSyntaxError } from "../json/json-reader.js";
+import { type LimitFlags, importLimitsOf, limitOptions } from "../cli/limits.js";
 
 const BER_MAGIC = [0x7f, 0xcd, 0xc5, 0x51];
 const QEMU_MAGIC = [0x51, 0x45, 0x56, 0x4d];
@@ -91,7 +92,8 @@ async function sendTo(sink: ByteSink, chunk: Uint8Array): Promise<void> {
 }
 
 export function encodeCommand(program: Command): void {
-  program
+  limitOptions(
+    program
     .command("encode")
     .summary("turn qber's JSON form back into a BER file")
     .description(
@@ -108,12 +110,12 @@ Examples:
   qber decode vm.ber -o - | jq '(.sections[] | select(.name == "hpet") | .contents.vmstate[0].int) = "1"' | qber encode - -o edited.ber
   qber encode broken.json -o broken.ber --no-validate && qber validate broken.ber`,
     )
-    .action(async (file: string, opts: { output: string; validate: boolean }) => {
+    .action(async (file: string, opts: { output: string; validate: boolean } & LimitFlags) => {
       const quiet = program.opts<{ quiet?: boolean }>().quiet;
       await withEncodeInput(file, async (input) => {
         if (input.kind === "qemu") {
           const bar = progress("encode", input.size, quiet);
-          const summary = await withOutput(opts.output, [file], (out) => importQemuStream(input.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n) }));
+          const summary = await withOutput(opts.output, [file], (out) => importQemuStream(input.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n), ...importLimitsOf(opts) }));
           bar.done();
           for (const w of summary.warnings) process.stderr.write(`qber: warning: ${w}\n`);
           return;
@@ -143,5 +145,7 @@ Examples:
           throw e;
         }
       });
-    });
+    }),
+    { qemu: true },
+  );
 }

@@ -6,9 +6,11 @@ import { print } from "../cli/context.js";
 import { openInput } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
 import { berOf } from "./inspect.js";
+import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function extractRamCommand(program: Command): void {
-  program
+  limitOptions(
+    program
     .command("extract-ram")
     .summary("write one raw image per RAM block, XBZRLE applied")
     .description(
@@ -23,9 +25,10 @@ Examples:
   qber extract-ram vm.ber -o ram/        # ram/pc.ram.img, ram/pc.bios.img, ram/_rom_etc_acpi_tables.img, ...
   qber extract-ram vm.mig -o ram/ && cmp ram/pc.ram.img dump.bin`,
     )
-    .action(async (file: string, opts: { output: string }) => {
+    .action(async (file: string, opts: { output: string } & LimitFlags) => {
       const input = await openInput(file);
-      const { source, done } = berOf(input);
+      const { source, done } = berOf(input, opts);
+      const limits = decodeLimitsOf(opts);
       const bar = progress("extract-ram", input.size, program.opts<{ quiet?: boolean }>().quiet);
       await mkdir(opts.output, { recursive: true });
       const taken = new Set<string>();
@@ -38,7 +41,7 @@ Examples:
             const tmp = `${path}.${stamp}.tmp`;
             written.push({ tmp, path });
             return fileRamSink(tmp, block.length);
-          }),
+          }, limits ? { limits } : {}),
           done,
         ]);
         for (const w of written) await rename(w.tmp, w.path);
@@ -49,5 +52,7 @@ Examples:
         for (const w of written) await unlink(w.tmp).catch(() => undefined);
         throw e;
       }
-    });
+    }),
+    { ber: true, qemu: true },
+  );
 }

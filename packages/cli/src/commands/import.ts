@@ -5,16 +5,16 @@ import { registryFor } from "../cli/context.js";
 import { openInput } from "../cli/input.js";
 import { withOutput, withTemporary } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
+import { type LimitFlags, importLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function importCommand(program: Command): void {
-  program
+  const command = program
     .command("import")
     .summary("convert a QEMU migration stream to a qber BER file")
     .description("Convert a QEMU migration stream (file version 3) to a qber BER file, streaming: RAM is converted page by page as it arrives.")
     .argument("<in>", "QEMU stream, or - for stdin")
     .requiredOption("-o, --output <file>", "BER file to write, or - for stdout")
     .option("--der", "write pure DER (all lengths definite; converts through a temporary file)")
-    .option("--max-device-state <bytes>", "largest device state held in memory", (v) => Number(v))
     .addHelpText(
       "after",
       `
@@ -23,13 +23,13 @@ Examples:
   qber import vm.mig -o vm.der --der
   (qemu) migrate "exec:qber import - -o vm.ber"`,
     )
-    .action(async (input: string, opts: { output: string; der?: boolean; maxDeviceState?: number }) => {
+    .action(async (input: string, opts: { output: string; der?: boolean } & LimitFlags) => {
       const src = await openInput(input, "qemu");
       const bar = progress("import", src.size, program.opts<{ quiet?: boolean }>().quiet);
       const convert = (out: ByteSink) =>
         importQemuStream(src.source, out, {
           registry: registryFor(),
-          ...(opts.maxDeviceState ? { maxDeviceState: opts.maxDeviceState } : {}),
+          ...importLimitsOf(opts),
           onProgress: (n) => bar.update(n),
         });
       const summary = opts.der
@@ -42,4 +42,5 @@ Examples:
       bar.done();
       for (const w of summary.warnings) process.stderr.write(`qber: warning: ${w}\n`);
     });
+  limitOptions(command, { qemu: true });
 }

@@ -5,12 +5,13 @@ import { importQemuStream } from "../bridge/import.js";
 import { print, registryFor } from "../cli/context.js";
 import { type Input, openInput } from "../cli/input.js";
 import { type InspectReport, inspectFile } from "../inspect/inspect-file.js";
+import { type LimitFlags, decodeLimitsOf, importLimitsOf, limitOptions } from "../cli/limits.js";
 
 /** A QEMU stream is inspected as the BER file it imports to, converted on the fly. */
-export function berOf(input: Input): { source: ByteSource; done: Promise<unknown> } {
+export function berOf(input: Input, flags: LimitFlags = {}): { source: ByteSource; done: Promise<unknown> } {
   if (input.format === "ber") return { source: input.source, done: Promise.resolve() };
   const pipe = new PassThrough({ highWaterMark: 1 << 20 });
-  const done = importQemuStream(input.source, pipe, { registry: registryFor() }).then(
+  const done = importQemuStream(input.source, pipe, { registry: registryFor(), ...importLimitsOf(flags) }).then(
     () => pipe.end(),
     (e: unknown) => {
       pipe.destroy(e as Error);
@@ -46,7 +47,7 @@ export function renderInspect(report: InspectReport, fields: boolean): string {
 }
 
 export function inspectCommand(program: Command): void {
-  program
+  const command = program
     .command("inspect")
     .summary("list the sections, RAM and device fields of a snapshot")
     .description("List a snapshot's sections (id, name, instance, version, kind, bytes, how the contents were decoded) and a RAM summary per block. Reads qber BER files and QEMU streams.")
@@ -61,10 +62,12 @@ Examples:
   qber inspect vm.mig --fields
   qber inspect vm.ber --json | jq '.sections[] | select(.kind == "device") | .name'`,
     )
-    .action(async (file: string, opts: { json?: boolean; fields?: boolean }) => {
+    .action(async (file: string, opts: { json?: boolean; fields?: boolean } & LimitFlags) => {
       const input = await openInput(file);
-      const { source, done } = berOf(input);
-      const [report] = await Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false }), done]);
+      const { source, done } = berOf(input, opts);
+      const limits = decodeLimitsOf(opts);
+      const [report] = await Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false, ...(limits ? { limits } : {}) }), done]);
       await print(opts.json ? JSON.stringify(report, null, 2) + "\n" : renderInspect(report, opts.fields ?? false));
     });
+  limitOptions(command, { ber: true, qemu: true });
 }

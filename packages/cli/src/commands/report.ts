@@ -7,6 +7,7 @@ import { withOutput } from "../cli/output.js";
 import { DEFAULT_MAX_CELLS } from "../report/ram-map.js";
 import { type ReportFile, renderReport } from "../report/render.js";
 import { cacheBytes, openInputs, summarizeInput } from "./diff.js";
+import { type LimitFlags, limitOptions } from "../cli/limits.js";
 
 /** Writes all of `bytes` to any ByteSink, waiting for it to take them. */
 async function writeAll(out: ByteSink, bytes: Uint8Array): Promise<void> {
@@ -24,7 +25,8 @@ function cells(v: string | undefined): number {
 
 export function reportCommand(program: Command): void {
   if (program.commands.some((c) => c.name() === "report")) return;
-  program
+  limitOptions(
+    program
     .command("report")
     .summary("write a self-contained HTML report of a snapshot, or of two and their differences")
     .description(
@@ -43,7 +45,7 @@ Examples:
   qber report vm.mig -o - > vm.html
   qber report before.ber after.ber -o changes.html`,
     )
-    .action(async (fileA: string, fileB: string | undefined, opts: { output: string; maxCells?: string; xbzrleCache?: string }) => {
+    .action(async (fileA: string, fileB: string | undefined, opts: { output: string; maxCells?: string; xbzrleCache?: string } & LimitFlags) => {
       const maxCellsPerBlock = cells(opts.maxCells);
       const xbzrleCacheBytes = cacheBytes(opts.xbzrleCache);
       const quiet = program.opts<{ quiet?: boolean }>().quiet ?? false;
@@ -51,10 +53,12 @@ Examples:
       const inputs = await openInputs(files);
       const reports: ReportFile[] = [];
       for (const input of inputs as Input[]) {
-        const summary = await summarizeInput(input, { xbzrleCacheBytes, quiet });
+        const summary = await summarizeInput(input, { xbzrleCacheBytes, quiet, flags: opts });
         reports.push({ name: input.name, summary, format: input.format, ...(input.size !== undefined ? { size: input.size } : {}) });
       }
       const html = renderReport(reports[0]!, reports[1], { maxCellsPerBlock });
       await withOutput(opts.output, files, (out) => writeAll(out, Buffer.from(html, "utf8")));
-    });
+    }),
+    { ber: true, qemu: true },
+  );
 }

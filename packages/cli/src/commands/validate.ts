@@ -6,6 +6,7 @@ import { openInput } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
 import { type Problem, type ValidationReport, problemOfError, validateFile } from "../validate/validate-file.js";
 import { berOf } from "./inspect.js";
+import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 /** One line per problem: where, what, why. */
 export function renderProblem(p: Problem): string {
@@ -24,7 +25,8 @@ export function renderReport(name: string, r: ValidationReport): string {
 }
 
 export function validateCommand(program: Command): void {
-  program
+  limitOptions(
+    program
     .command("validate")
     .summary("check that a snapshot decodes and every device and RAM page is within bounds")
     .description(
@@ -46,14 +48,16 @@ Examples:
   qber validate vm.mig --strict
   qber validate vm.ber --json | jq '.problems[] | select(.device == "hpet")'`,
     )
-    .action(async (file: string, opts: { strict?: boolean; json?: boolean; maxProblems?: number }) => {
+    .action(async (file: string, opts: { strict?: boolean; json?: boolean; maxProblems?: number } & LimitFlags) => {
       const input = await openInput(file);
-      const { source, done } = berOf(input);
+      const { source, done } = berOf(input, opts);
+      const limits = decodeLimitsOf(opts);
       const bar = progress("validate", input.format === "ber" ? input.size : undefined, program.opts<{ quiet?: boolean }>().quiet);
       const [checked, imported] = await Promise.all([
         validateFile(source, {
           registry: registryFor(),
           strict: opts.strict ?? false,
+          ...(limits ? { limits } : {}),
           ...(opts.maxProblems ? { maxProblems: opts.maxProblems } : {}),
           onProgress: (n) => bar.update(n),
         }).then(
@@ -82,5 +86,7 @@ Examples:
         const n = report.problems.length;
         throw new UsageError(`${input.name}: not valid (${n}${report.truncated ? "+" : ""} problem${n === 1 ? "" : "s"})`, 1);
       }
-    });
+    }),
+    { ber: true, qemu: true },
+  );
 }

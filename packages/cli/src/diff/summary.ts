@@ -15,6 +15,7 @@
 import { hash } from "node:crypto";
 import {
   type ByteSource,
+  type DecodeLimits,
   KIND_COMPR,
   KIND_FULL,
   KIND_HOOK,
@@ -27,8 +28,9 @@ import {
 } from "@qber/core";
 import { xbzrleDecode } from "@qber/ram";
 import { type Vmdesc, describeFromVmdesc, entriesToState, parseVmdesc, stateToJson } from "@qber/vmstate";
-import { RESERVED_SECTION_ID, reservedKind, toJsonForm } from "../bridge/reserved-sections.js";
+import { RESERVED_SECTION_ID, reservedKind } from "../bridge/reserved-sections.js";
 import type { DecodedByName, InspectedSection, SectionKind } from "../inspect/inspect-file.js";
+import { jsonNumber, toJsonForm } from "../json-values.js";
 
 export const PAGE_SIZE = 4096;
 
@@ -84,12 +86,12 @@ export interface SummarizeOptions {
   readonly xbzrleCacheBytes?: number;
   /** Name used in error messages. */
   readonly name?: string;
+  readonly limits?: Partial<DecodeLimits>;
   readonly onProgress?: (offset: number) => void;
 }
 
 export const DEFAULT_XBZRLE_CACHE_BYTES = 256 * 1024 * 1024;
 
-const num = (v: bigint): number | string => (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v.toString());
 
 
 
@@ -267,11 +269,11 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
     }
   };
 
-  for await (const s of readSections(source, registry)) {
+  for await (const s of readSections(source, registry, options.limits ? { limits: options.limits } : {})) {
     options.onProgress?.(s.offset);
     if (s.kind === "min") {
       mins.push({ index: sections.length, section: s });
-      sections.push({ id: num(s.sectionId), name: null, instance: null, version: null, kind: "ram", bytes: 0, offset: s.offset, decodedBy: null });
+      sections.push({ id: jsonNumber(s.sectionId), name: null, instance: null, version: null, kind: "ram", bytes: 0, offset: s.offset, decodedBy: null });
       for await (const block of s.blocks) {
         const b = blockFor(block.name);
         for await (const batch of block.pages) applyBatch(b, batch);
@@ -280,8 +282,8 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
     }
     end = s.offset + s.length;
     const sec = s.section;
-    const base = { id: num(sec.sectionId), name: sec.name, instance: num(sec.instanceId), version: num(sec.versionId), bytes: s.length, offset: s.offset };
-    const identity = { name: sec.name, instance: num(sec.instanceId), version: num(sec.versionId) };
+    const base = { id: jsonNumber(sec.sectionId), name: sec.name, instance: jsonNumber(sec.instanceId), version: jsonNumber(sec.versionId), bytes: s.length, offset: s.offset };
+    const identity = { name: sec.name, instance: jsonNumber(sec.instanceId), version: jsonNumber(sec.versionId) };
     const reserved = sec.sectionId === RESERVED_SECTION_ID ? reservedKind(sec.name) : undefined;
     if (reserved !== undefined) {
       if (reserved === "vmdesc" && sec.contents.kind === "oldblob") vmdesc = parseVmdesc(sec.contents.value);

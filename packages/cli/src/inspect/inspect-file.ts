@@ -5,6 +5,7 @@
  */
 import {
   type ByteSource,
+  type DecodeLimits,
   KIND_COMPR,
   KIND_FULL,
   KIND_HOOK,
@@ -14,7 +15,8 @@ import {
   readSections,
 } from "@qber/core";
 import { type Vmdesc, describeFromVmdesc, entriesToState, parseVmdesc, stateToJson } from "@qber/vmstate";
-import { RESERVED_SECTION_ID, type ReservedKind, reservedKind, toJsonForm } from "../bridge/reserved-sections.js";
+import { RESERVED_SECTION_ID, type ReservedKind, reservedKind } from "../bridge/reserved-sections.js";
+import { jsonNumber, toJsonForm } from "../json-values.js";
 
 export type SectionKind = "ram-setup" | "ram" | "device" | ReservedKind;
 export type DecodedByName = "plugin" | "vmdesc" | "blob";
@@ -59,10 +61,10 @@ export interface InspectOptions {
   readonly registry?: Registry;
   /** Include each device's fields. */
   readonly fields?: boolean;
+  readonly limits?: Partial<DecodeLimits>;
   readonly onProgress?: (offset: number) => void;
 }
 
-const num = (v: bigint): number | string => (v >= -9007199254740991n && v <= 9007199254740991n ? Number(v) : v.toString());
 
 
 export async function inspectFile(source: ByteSource, options: InspectOptions = {}): Promise<InspectReport> {
@@ -73,11 +75,11 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
   let deviceIndex = 0;
   const mins: { index: number; section: { readonly length: number | undefined } }[] = [];
 
-  for await (const s of readSections(source, registry)) {
+  for await (const s of readSections(source, registry, options.limits ? { limits: options.limits } : {})) {
     options.onProgress?.(s.offset);
     if (s.kind === "min") {
       mins.push({ index: sections.length, section: s });
-      sections.push({ id: num(s.sectionId), name: null, instance: null, version: null, kind: "ram", bytes: 0, offset: s.offset, decodedBy: null });
+      sections.push({ id: jsonNumber(s.sectionId), name: null, instance: null, version: null, kind: "ram", bytes: 0, offset: s.offset, decodedBy: null });
       for await (const block of s.blocks) {
         const sum = ram.get(block.name) ?? { pages: 0, zero: 0, full: 0, xbzrle: 0, hook: 0 };
         ram.set(block.name, sum);
@@ -95,7 +97,7 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
       continue;
     }
     const sec = s.section;
-    const base = { id: num(sec.sectionId), name: sec.name, instance: num(sec.instanceId), version: num(sec.versionId), bytes: s.length, offset: s.offset };
+    const base = { id: jsonNumber(sec.sectionId), name: sec.name, instance: jsonNumber(sec.instanceId), version: jsonNumber(sec.versionId), bytes: s.length, offset: s.offset };
     const reserved = sec.sectionId === RESERVED_SECTION_ID ? reservedKind(sec.name) : undefined;
     if (reserved !== undefined) {
       if (reserved === "vmdesc" && sec.contents.kind === "oldblob") vmdesc = parseVmdesc(sec.contents.value);

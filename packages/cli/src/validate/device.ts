@@ -6,7 +6,7 @@
 import { type Registry, type SecFull, type SectionPlugin, type VmStateEntry, isQberError } from "@qber/core";
 import { type Vmdesc, type VmdescDevice, describeFromVmdesc, entriesToState, stateToJson, validateState } from "@qber/vmstate";
 import { type deviceDescriptions, pcMachine, q35Machine } from "@qber/devices";
-import { toJsonForm } from "../bridge/reserved-sections.js";
+import { toJsonForm } from "../json-values.js";
 
 /** A device description (a TypeBox object schema). */
 export type Description = NonNullable<(typeof deviceDescriptions)[string]>;

@@ -18,8 +18,9 @@ const mig = new Uint8Array(readFileSync(fileURLToPath(new URL("../../../../fixtu
 describe("importer limits", () => {
   it("maxDeviceState: a typed error naming the option; the default lets the fixture through", async () => {
     const e = await importQemuStream(mig, discardSink, { registry: devicesRegistry, maxDeviceState: 1024 }).then(() => undefined, (x: unknown) => x);
-    expect(isQberError(e), String(e)).toBe(true);
-    expect((e as Error).message).toMatch(/maxDeviceState/);
+    expect(isQberError(e, "QberLimitError"), String(e)).toBe(true);
+    expect(e).toMatchObject({ limit: "device state", max: 1024 });
+    expect((e as Error).message).toMatch(/--max-device-state/);
     await importQemuStream(mig, discardSink, { registry: devicesRegistry });
   });
 
