@@ -13,7 +13,7 @@ export {
   type RamWriteState,
 } from "./ram-record.js";
 export { parseRamRecords, type RamParseOptions, type RamParseProgress, type RamRecordVisitor } from "./ram-record-parser.js";
-export { writeRamRecords } from "./ram-record-writer.js";
+export { type RecordOutput, writeRamRecords } from "./ram-record-writer.js";
 export {
   RAM_PAGE_SIZE,
   type RamSource,

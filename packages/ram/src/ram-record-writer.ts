@@ -15,7 +15,13 @@ const TWO_POW_32 = 0x1_0000_0000;
  *
  * @throws QberEncodeError for a record that cannot be written as given.
  */
-export function writeRamRecords(records: readonly RamRecord[], state: RamWriteState, options: RamFormatOptions = {}): Uint8Array {
+/** A growable output, such as core's chunked writers: room for `n` bytes at `pos`. */
+export interface RecordOutput {
+  pos: number;
+  reserve(n: number): Uint8Array;
+}
+
+export function writeRamRecords(records: readonly RamRecord[], state: RamWriteState, options: RamFormatOptions = {}, into?: RecordOutput): Uint8Array {
   const pageSize = resolvePageSize(options);
   const names = new Map<string, Uint8Array>();
   const nameBytes = (name: string): Uint8Array => {
@@ -47,8 +53,10 @@ export function writeRamRecords(records: readonly RamRecord[], state: RamWriteSt
     }
   }
 
-  const out = new Uint8Array(size);
-  let p = 0;
+  // Written in place into `into` when given (no buffer per call), else into a new buffer.
+  const out = into ? into.reserve(size) : new Uint8Array(size);
+  const start = into ? into.pos : 0;
+  let p = start;
   const be64 = (value: number, what: string): void => {
     if (!Number.isSafeInteger(value) || value < 0) throw new QberEncodeError(`${what} ${value} is not an integer from 0 to 2^53 - 1`);
     const high = Math.floor(value / TWO_POW_32);
@@ -115,5 +123,6 @@ export function writeRamRecords(records: readonly RamRecord[], state: RamWriteSt
       }
     }
   }
-  return out;
+  if (into) into.pos = p;
+  return out.subarray(start, p);
 }

@@ -154,12 +154,12 @@ class Exporter {
       for await (const batch of block.pages) {
         records.length = 0;
         this.records(batch, block.name, records);
-        w.bytes(writeRamRecords(records, this.ram));
+        writeRamRecords(records, this.ram, {}, w.out.w);
         this.pages += batch.length;
         await w.flushIfFull();
       }
     }
-    w.bytes(writeRamRecords([{ kind: "eos" }], this.ram));
+    writeRamRecords([{ kind: "eos" }], this.ram, {}, w.out.w);
     this.footer(id);
     this.sections++;
   }
