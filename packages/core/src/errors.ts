@@ -89,6 +89,10 @@ export class QberEncodeError extends QberError {
 export type AnyQberError = QberDecodeError | QberLimitError | QberEncodeError;
 
 /** True for any error thrown by qber, optionally of one kind. */
+export function isQberError(error: unknown, name: "QberDecodeError"): error is QberDecodeError;
+export function isQberError(error: unknown, name: "QberLimitError"): error is QberLimitError;
+export function isQberError(error: unknown, name: "QberEncodeError"): error is QberEncodeError;
+export function isQberError(error: unknown, name?: QberErrorName): error is AnyQberError;
 export function isQberError(error: unknown, name?: QberErrorName): error is AnyQberError {
   if (typeof error !== "object" || error === null) return false;
   const n = (error as { name?: unknown }).name;

@@ -30,9 +30,11 @@ export async function readConfiguration(r: LegacyReader): Promise<VmStateEntry[]
   // Subsections follow while the next byte is 0x05 and the name is one of ours.
   for (;;) {
     const rb = r.r;
-    if (!(await rb.ensure(2)) || rb.buf[rb.pos] !== SUBSECTION) break;
+    // The end of the input here is the caller's to report (no record follows).
+    if (!(await rb.ensure(1)) || rb.buf[rb.pos] !== SUBSECTION) break;
+    await r.need(2, "a configuration subsection");
     const nameLen = rb.buf[rb.pos + 1]!;
-    if (!(await rb.ensure(2 + nameLen))) break;
+    await r.need(2 + nameLen, "a configuration subsection name");
     const sub = latin1.decode(rb.buf.subarray(rb.pos + 2, rb.pos + 2 + nameLen));
     if (!sub.startsWith(PREFIX)) break;
     const at = r.offset;

@@ -150,8 +150,10 @@ class Importer {
         case "eof":
           await this.deviceTail(undefined);
           return this.finish();
+        case "end-of-input":
+          throw new QberDecodeError("the stream ends before its EOF record", { offset: rec.offset, incomplete: true });
         default:
-          return r.fail(rec.type === "end-of-input" ? "the stream ends without its EOF record" : `unexpected ${rec.type} record`, rec.offset);
+          return r.fail(`unexpected ${rec.type} record`, rec.offset);
       }
     }
   }
@@ -252,6 +254,31 @@ class Importer {
    * `first` is the header of the first FULL section (already read), if any.
    */
   private async deviceTail(first: LegacySectionHeader | undefined): Promise<void> {
+    try {
+      await this.deviceTailOf(first);
+    } catch (e) {
+      throw this.cutShort(e);
+    }
+  }
+
+  /**
+   * Device sections have no length: without the vmdesc (QEMU always appends
+   * one, unless a machine suppresses it) a model may read the wrong layout and
+   * fail further on. When the vmdesc is missing, that failure most likely
+   * means the stream was cut, and is reported so.
+   */
+  private cutShort(e: unknown): unknown {
+    if (!isQberError(e, "QberDecodeError") || e.incomplete || this.tailHadVmdesc) return e;
+    return new QberDecodeError(`the stream has no vmdesc and its device state does not parse (${e.reason}): it was probably cut short`, {
+      ...(e.offset === undefined ? {} : { offset: e.offset }),
+      incomplete: true,
+      cause: e,
+    });
+  }
+
+  private tailHadVmdesc = false;
+
+  private async deviceTailOf(first: LegacySectionHeader | undefined): Promise<void> {
     const r = this.r;
     const start = r.offset;
     const limit = this.options.maxDeviceState ?? 256 * 1024 * 1024;
@@ -260,6 +287,7 @@ class Importer {
     if (bytes === undefined) throw new QberLimitError("device state", limit + 1, limit, { offset: start, expected: "a larger maxDeviceState (--max-device-state)" });
     const at = findVmdesc(bytes);
     const vmdescBytes = at >= 0 ? bytes.subarray(at + 5) : undefined;
+    this.tailHadVmdesc = vmdescBytes !== undefined;
     const tail: Tail = { bytes, start, vmdescBytes, vmdesc: vmdescBytes ? parseVmdesc(vmdescBytes) : undefined };
     const tr = new LegacyReader(new ChunkReader([bytes], start), this.options.maxVmdescLength === undefined ? {} : { maxVmdescLength: this.options.maxVmdescLength });
     tr.footers = r.footers;
@@ -360,7 +388,12 @@ class Importer {
       const next = body[k + 5];
       if (next === undefined || next === 0x04 || next === 0x00) return k;
     }
-    return tr.fail(`no plugin and no vmdesc for ${h.idstr}, and no footer found after it`, tr.offset);
+    // The input ended before a footer: a cut stream (or one whose vmdesc was cut off).
+    throw new QberDecodeError(`the input ends inside section ${h.idstr}, which has no plugin and no vmdesc: no footer follows it`, {
+      offset: tr.offset,
+      path: [...tr.path],
+      incomplete: true,
+    });
   }
 }
 
