@@ -21,6 +21,7 @@ import { decodeToJson, exportQemuStream, importQemuStream } from "@qber/cli";
 import { devicesRegistry } from "@qber/devices";
 import { type TlvHeader, scanTlvs } from "./ber-map.js";
 import { type QemuField, scanQemuFields } from "./qemu-map.js";
+import { TARGETS, type Target } from "./names.js";
 
 /** Longest prefix of a whole fixture that an input uses. */
 export const MAX_PREFIX = 192 * 1024;
@@ -155,15 +156,18 @@ export function pickSeed<T extends { readonly rare?: boolean }>(seeds: readonly 
 }
 
 
-let cached: Promise<Corpus> | undefined;
+const cached = new Map<string, Promise<Corpus>>();
 
 /** Builds the corpus once per process (about a second). */
-export function loadCorpus(): Promise<Corpus> {
-  cached ??= buildCorpus();
-  return cached;
+export function loadCorpus(targets: readonly Target[] = TARGETS): Promise<Corpus> {
+  const key = [...targets].sort().join(",");
+  let corpus = cached.get(key);
+  if (!corpus) cached.set(key, (corpus = buildCorpus(new Set(targets))));
+  return corpus;
 }
 
-async function buildCorpus(): Promise<Corpus> {
+/** Builds the seeds of the given targets only: each takes memory. */
+async function buildCorpus(targets: ReadonlySet<Target>): Promise<Corpus> {
   const dir = fixturesDir();
   const names = readdirSync(dir).filter((f) => f.endsWith(".mig")).sort();
   const mig: QemuSeed[] = [];
@@ -178,8 +182,8 @@ async function buildCorpus(): Promise<Corpus> {
     // Whole fixtures are only used as prefixes: keep (and map) no more than the longest prefix.
     const migHead = bytes.slice(0, MAX_PREFIX);
     const berHead = full.slice(0, MAX_PREFIX);
-    mig.push({ name, bytes: migHead, fields: scanQemuFields(migHead) });
-    ber.push({ name, bytes: berHead, tlvs: scanTlvs(berHead) });
+    if (targets.has("qemu")) mig.push({ name, bytes: migHead, fields: scanQemuFields(migHead) });
+    if (targets.has("ber")) ber.push({ name, bytes: berHead, tlvs: scanTlvs(berHead) });
     const variants: { label: string; bytes: Uint8Array; rare: boolean }[] = [];
     for (let part = 0; part < DEVICE_PARTS; part++) {
       variants.push({ label: `devices${part}`, bytes: await thin(full, { big: false, vmdesc: part === 0, part }), rare: false });
@@ -201,14 +205,16 @@ async function buildCorpus(): Promise<Corpus> {
   async function addVariant(name: string, v: { label: string; bytes: Uint8Array; rare: boolean }): Promise<void> {
       const der = await collect((sink) => rewriteDer(() => v.bytes, sink));
       const rare = v.rare ? { rare: true } : {};
-      miniBer.push({ name: `${name}~${v.label}`, bytes: v.bytes, tlvs: scanTlvs(v.bytes), ...rare });
-      miniBer.push({ name: `${name}~${v.label}-der`, bytes: der, tlvs: scanTlvs(der), ...rare });
-      const mini = await collect((sink) => exportQemuStream(v.bytes, sink, { registry: devicesRegistry }));
-      miniMig.push({ name: `${name}~${v.label}`, bytes: mini, fields: scanQemuFields(mini), ...rare });
-      if (v.label === "big") return;
-      for (const [suffix, src] of [["", v.bytes], ["-der", der]] as const) {
-        const text = Buffer.from(await collect((sink) => decodeToJson(src, sink, { registry: devicesRegistry, fields: false }))).toString("utf8");
-        json.push({ name: `${name}~${v.label}${suffix}.json`, text, tree: JSON.parse(text) as unknown, ...rare });
+      // Every target mixes in the thinned BER files (splices), so those are always there.
+      miniBer.push({ name: `${name}~${v.label}`, bytes: v.bytes, tlvs: targets.has("ber") ? scanTlvs(v.bytes) : [], ...rare });
+      miniBer.push({ name: `${name}~${v.label}-der`, bytes: der, tlvs: targets.has("ber") ? scanTlvs(der) : [], ...rare });
+      if (targets.has("qemu")) {
+        const mini = await collect((sink) => exportQemuStream(v.bytes, sink, { registry: devicesRegistry }));
+        miniMig.push({ name: `${name}~${v.label}`, bytes: mini, fields: scanQemuFields(mini), ...rare });
       }
+      if (v.label === "big" || !targets.has("json")) return;
+      // The DER file's JSON differs only in its framing flag: the streaming one's seeds JSON for both (memory).
+      const text = Buffer.from(await collect((sink) => decodeToJson(v.bytes, sink, { registry: devicesRegistry, fields: false }))).toString("utf8");
+      json.push({ name: `${name}~${v.label}.json`, text, tree: JSON.parse(text) as unknown, ...rare });
   }
 }

@@ -6,8 +6,9 @@
  */
 import { describe, expect, it } from "vitest";
 import { loadCorpus } from "./corpus.js";
-import { peakRssBytes, runRange, warmUp } from "./driver.js";
-import { TARGETS } from "./targets.js";
+import { runRange, warmUp } from "./driver.js";
+import { TARGETS } from "./names.js";
+import { peakRssBytes } from "./stats.js";
 
 const SEED = 20240601;
 const INPUTS = Number(process.env["QBER_FUZZ_INPUTS"] ?? 20_000);

@@ -12,9 +12,9 @@
  */
 import { writeFileSync } from "node:fs";
 import { Worker } from "node:worker_threads";
-import { loadCorpus } from "./corpus.js";
-import { type Failure, type Stats, failureOf, mergeStats, newStats, peakRssBytes } from "./driver.js";
-import { TARGETS, TARGET_DESCRIPTIONS, type Target, describeError, isExpectedError, makeInput, runTarget } from "./targets.js";
+// Only light modules here: the workers load the readers and the corpus, the main thread stays small.
+import { TARGETS, TARGET_DESCRIPTIONS, type Target, describeError } from "./names.js";
+import { type Failure, type Stats, failureOf, mergeStats, newStats, peakRssBytes } from "./stats.js";
 import type { BatchMessage } from "./worker.js";
 
 /**
@@ -87,6 +87,8 @@ function parseArgs(argv: string[]): Args {
 
 /** Reproduces one input in this process and tells all about it. */
 async function reproduce(a: Args): Promise<number> {
+  const { loadCorpus } = await import("./corpus.js");
+  const { isExpectedError, makeInput, runTarget } = await import("./targets.js");
   const corpus = await loadCorpus();
   let failed = false;
   for (const target of a.targets) {
@@ -139,7 +141,7 @@ async function campaign(a: Args): Promise<Map<Target, Stats>> {
     const startWorker = (): void => {
       const shared = new SharedArrayBuffer(16);
       const current = new Float64Array(shared);
-      const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: shared, resourceLimits: { maxOldGenerationSizeMb: OLD_GENERATION_MB } });
+      const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: { current: shared, targets: a.targets }, resourceLimits: { maxOldGenerationSizeMb: OLD_GENERATION_MB } });
       live++;
       let job: Job | undefined;
       let finished = false;

@@ -9,15 +9,7 @@ import { devicesRegistry } from "@qber/devices";
 import { type Corpus, pickSeed, MAX_PREFIX } from "./corpus.js";
 import { mutateBer, mutateGeneric, mutateJsonText, mutateJsonTree, mutateQemu } from "./mutate.js";
 import { Rng } from "./rng.js";
-
-export const TARGETS = ["ber", "qemu", "json"] as const;
-export type Target = (typeof TARGETS)[number];
-
-export const TARGET_DESCRIPTIONS: Readonly<Record<Target, string>> = {
-  ber: "BER reader: readSections with the devices registry, every page consumed",
-  qemu: "QEMU-stream importer: importQemuStream into discardSink",
-  json: "JSON form encode: encodeFromJson (measureJson first when definite lengths need it)",
-};
+import type { Target } from "./names.js";
 
 export interface FuzzInput {
   readonly target: Target;
@@ -165,18 +157,3 @@ export function isExpectedError(target: Target, e: unknown): boolean {
   return target === "json" && (e as { name?: unknown } | null)?.name === "JsonSyntaxError";
 }
 
-export function describeError(e: unknown): string {
-  if (e instanceof Error) return `${e.name}: ${e.message}`;
-  return `non-Error thrown: ${String(e)}`;
-}
-
-/** Groups failures: error class and message with numbers blanked, and the throwing frame. */
-export function signature(e: unknown): string {
-  if (!(e instanceof Error)) return `non-Error ${typeof e}`;
-  const frame = (e.stack ?? "").split("\n").find((l) => l.trim().startsWith("at ")) ?? "";
-  return `${e.name}: ${e.message.replace(/\d+/g, "N").slice(0, 120)} ${frame.trim().replace(/:\d+:\d+\)?$/, "")}`;
-}
-
-export function reproduceCommand(target: Target, seed: number, index: number): string {
-  return `npm run fuzz -- --target ${target} --seed ${seed} --index ${index}`;
-}

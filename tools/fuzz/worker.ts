@@ -6,7 +6,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { loadCorpus } from "./corpus.js";
 import { runRange, warmUp } from "./driver.js";
-import type { Target } from "./targets.js";
+import type { Target } from "./names.js";
 
 export interface BatchMessage {
   readonly type: "batch";
@@ -22,8 +22,9 @@ export interface BatchMessage {
 const port = parentPort;
 if (port === null) throw new Error("worker.ts runs as a worker thread");
 /** [index, start time in ms since the epoch] of the input being run. */
-const current = new Float64Array(workerData as SharedArrayBuffer);
-const corpus = await loadCorpus();
+const data = workerData as { readonly current: SharedArrayBuffer; readonly targets: readonly Target[] };
+const current = new Float64Array(data.current);
+const corpus = await loadCorpus(data.targets);
 /** The memory check is on growth past what the corpus and runtime take. */
 const rssState = { flagged: 0 };
 let baseline: number | undefined;
