@@ -10,8 +10,10 @@ export type Scope = readonly VmStateObject[];
 
 export class ExtentError extends Error {}
 
-export function resolveExtent(extent: Extent, scope: Scope): number {
+export function resolveExtent(extent: Extent | undefined, scope: Scope): number {
   if (typeof extent === "number") return extent;
+  // A description derived from a damaged vmdesc may lack a size altogether.
+  if (typeof extent !== "object" || extent === null || typeof extent.from !== "string") throw new ExtentError("a field without a size or count");
   let raw: unknown;
   for (const obj of scope) {
     if (Object.prototype.hasOwnProperty.call(obj, extent.from)) {
