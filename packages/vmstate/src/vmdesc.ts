@@ -62,7 +62,65 @@ export function parseVmdesc(text: Uint8Array | string): Vmdesc {
   if (typeof o !== "object" || o === null || !Array.isArray(o.devices)) {
     throw new QberDecodeError("vmdesc has no devices list", { expected: '{"page_size": n, "devices": [...]}' });
   }
+  o.devices.forEach((d, i) => checkDevice(d, [`devices[${i}]`]));
   return o as Vmdesc;
+}
+
+/** Deepest nesting of structs and subsections a vmdesc may describe. */
+const MAX_VMDESC_DEPTH = 32;
+
+function bad(path: readonly string[], what: string): never {
+  throw new QberDecodeError(`vmdesc ${path.join(".")}: ${what}`, { expected: "QEMU's vmdesc JSON" });
+}
+
+const isCount = (v: unknown): boolean => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * The vmdesc comes with the stream, so it is as untrusted as the stream:
+ * every object that descriptions are derived from is checked for its shape.
+ */
+function checkDevice(d: unknown, path: readonly string[]): void {
+  if (typeof d !== "object" || d === null) bad(path, "not an object");
+  const o = d as Record<string, unknown>;
+  if (typeof o.name !== "string") bad(path, "no name");
+  if (!isCount(o.instance_id)) bad(path, "no instance_id");
+  if (o.size !== undefined && !isCount(o.size)) bad(path, "size is not a count");
+  if (o.vmsd_name === undefined) {
+    if (!isCount(o.size)) bad(path, "neither vmsd_name nor size");
+    return;
+  }
+  checkVmsd(o, path, 0);
+}
+
+function checkVmsd(o: Record<string, unknown>, path: readonly string[], depth: number): void {
+  if (depth > MAX_VMDESC_DEPTH) bad(path, `nested deeper than ${MAX_VMDESC_DEPTH}`);
+  if (typeof o.vmsd_name !== "string") bad(path, "no vmsd_name");
+  if (!isCount(o.version)) bad(path, "no version");
+  if (!Array.isArray(o.fields)) bad(path, "no fields list");
+  o.fields.forEach((f, i) => checkField(f, [...path, `fields[${i}]`], depth));
+  if (o.subsections !== undefined) {
+    if (!Array.isArray(o.subsections)) bad(path, "subsections is not a list");
+    o.subsections.forEach((sub, i) => {
+      if (typeof sub !== "object" || sub === null) bad([...path, `subsections[${i}]`], "not an object");
+      checkVmsd(sub as Record<string, unknown>, [...path, `subsections[${i}]`], depth + 1);
+    });
+  }
+}
+
+function checkField(f: unknown, path: readonly string[], depth: number): void {
+  if (typeof f !== "object" || f === null) bad(path, "not an object");
+  const o = f as Record<string, unknown>;
+  if (typeof o.name !== "string") bad(path, "no name");
+  if (typeof o.type !== "string") bad(path, "no type");
+  if (!isCount(o.size)) bad(path, "no size");
+  if (o.array_len !== undefined && !isCount(o.array_len)) bad(path, "array_len is not a count");
+  if (o.index !== undefined && !isCount(o.index)) bad(path, "index is not a count");
+  if (o.struct !== undefined) {
+    if (typeof o.struct !== "object" || o.struct === null) bad(path, "struct is not an object");
+    checkVmsd(o.struct as Record<string, unknown>, [...path, "struct"], depth + 1);
+  }
+  // `tmp` fields carry their nested description inline.
+  if (o.vmsd_name !== undefined || o.fields !== undefined) checkVmsd(o, path, depth + 1);
 }
 
 function quote(s: string): string {

@@ -174,7 +174,11 @@ class Importer {
       rb.pos = progress.pos;
       if (this.out.needsFlush) await this.out.flush();
       if (progress.done) return other;
-      if (!(await rb.ensure(progress.needed))) {
+      // A record whose length is not known up front (a long block list) says
+      // only a little more than it has: buffer at least twice as much, so
+      // re-parsing it from its start costs linear time, not quadratic.
+      const want = Math.max(progress.needed, Math.min(2 * rb.available, 64 * 1024 * 1024));
+      if (!(await rb.ensure(want)) && rb.available < progress.needed) {
         throw new QberDecodeError("the input ends inside a RAM section", { offset: rb.offset, path: [...this.r.path], incomplete: true });
       }
       this.options.onProgress?.(rb.offset);
