@@ -100,19 +100,11 @@ export function makeInput(corpus: Corpus, target: Target, seed: number, index: n
       if (rng.chance(0.2)) bytes = mutateJsonText(bytes, rng, log);
     } else {
       bytes = new Uint8Array(Buffer.from(s.text, "utf8"));
-      for (let i = rng.small(3); i > 0; i--) bytes = mode === 9 ? mutateGeneric(bytes, rng, jsonTexts(corpus), 1, log) : mutateJsonText(bytes, rng, log);
+      for (let i = rng.small(3); i > 0; i--) bytes = mode === 9 ? mutateGeneric(bytes, rng, [Buffer.from(rng.pick(corpus.json).text)], 1, log) : mutateJsonText(bytes, rng, log);
     }
   }
   const validate = target === "json" ? rng.chance(0.5) : true;
   return { target, seed, index, base, mutations: log, bytes, chunks: chunking(rng, bytes.length), validate };
-}
-
-/** The JSON seeds as bytes, made once per corpus (not per input: megabytes each time). */
-const jsonBytes = new WeakMap<Corpus, readonly Uint8Array[]>();
-function jsonTexts(corpus: Corpus): readonly Uint8Array[] {
-  let texts = jsonBytes.get(corpus);
-  if (!texts) jsonBytes.set(corpus, (texts = corpus.json.map((j) => Buffer.from(j.text))));
-  return texts;
 }
 
 /** Deeply nested values are made as text (JSON.stringify itself would overflow the stack). */
