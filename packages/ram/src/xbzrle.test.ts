@@ -2,19 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { referenceDecode, referenceEncode } from "../test/xbzrle-reference.js";
 import { xbzrleDecode, xbzrleEncode } from "./xbzrle.js";
-
-/** xorshift32: page contents from a seed, so cases stay small to print. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
+import { prng } from "../test/prng.js";
 
 type Change =
   | { readonly kind: "identical" }

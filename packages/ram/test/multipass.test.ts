@@ -13,20 +13,9 @@ import { describe, expect, it } from "vitest";
 import { RamIterator, type RamPassStats } from "../src/ram-iterator.js";
 import { bufferRamSource } from "../src/ram-source.js";
 import { memorySinks, reconstructRam } from "../src/reconstruct.js";
+import { prng } from "./prng.js";
 
 const PAGE = 4096;
-
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 /** What happens to one page in one pass. */
 type Change = "keep" | "zero" | "small" | "words" | "random" | "restore";
