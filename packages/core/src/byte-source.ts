@@ -2,6 +2,7 @@
  * What the streaming reader reads from: one buffer, chunks in memory, or any
  * async iterable of chunks (a Node Readable is one).
  */
+import { read } from "node:fs";
 import { open } from "node:fs/promises";
 
 export type ByteSource = Uint8Array | Iterable<Uint8Array> | AsyncIterable<Uint8Array>;
@@ -64,5 +65,34 @@ export async function* fileSource(path: string, options: FileSourceOptions = {})
     // A caller that stops early leaves reads in flight: let them land first.
     await Promise.allSettled(pending);
     await fh.close();
+  }
+}
+
+/**
+ * A file descriptor read in order (a pipe, such as stdin), into a ring of
+ * reused buffers like fileSource: chunks stay valid until two more have been
+ * handed out. One read at a time: a pipe has no positions to read ahead at.
+ * The descriptor is not closed.
+ */
+export async function* fdSource(fd: number, options: { readonly chunkSize?: number } = {}): AsyncGenerator<Uint8Array, void, undefined> {
+  const chunkSize = options.chunkSize ?? 1 << 20;
+  const ring = Array.from({ length: 3 }, () => new Uint8Array(chunkSize));
+  for (let slot = 0; ; slot = (slot + 1) % ring.length) {
+    const buf = ring[slot]!;
+    const bytesRead = await readSome(fd, buf);
+    if (bytesRead === 0) return;
+    yield buf.subarray(0, bytesRead);
+  }
+}
+
+/** One read; a descriptor left non-blocking by the parent says EAGAIN when empty, so wait and ask again. */
+async function readSome(fd: number, buf: Uint8Array): Promise<number> {
+  for (;;) {
+    try {
+      return await new Promise<number>((resolve, reject) => read(fd, buf, 0, buf.length, null, (err, n) => (err ? reject(err) : resolve(n))));
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== "EAGAIN") throw err;
+      await new Promise((resolve) => setTimeout(resolve, 2));
+    }
   }
 }

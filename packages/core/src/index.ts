@@ -3,7 +3,7 @@ export * from "./errors.js";
 export * from "./limits.js";
 export * from "./registry.js";
 export { encodeValue, decodeValue } from "./value-codec.js";
-export { type ByteSource, type FileSourceOptions, fileSource } from "./byte-source.js";
+export { type ByteSource, type FileSourceOptions, fileSource, fdSource } from "./byte-source.js";
 export { type PageKind, PageBatch, KIND_COMPR, KIND_FULL, KIND_XBZRLE, KIND_HOOK } from "./page-batch.js";
 export {
   type StreamedSection,
