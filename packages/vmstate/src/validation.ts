@@ -5,7 +5,14 @@
  * JSON Schema cannot express: ranges and bounds of 64-bit integers (decimal
  * strings in JSON) and the `equal`/`le` rules on them.
  */
-import { Ajv, type ErrorObject, type SchemaValidateFunction, type ValidateFunction } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv as AjvInstance, ErrorObject, SchemaValidateFunction, ValidateFunction } from "ajv";
+
+/**
+ * ajv is loaded on first use: commands that only convert (import, export,
+ * extract-ram) never validate, and ajv is a good part of their memory.
+ */
+const loadAjv = (): typeof AjvInstance => (createRequire(import.meta.url)("ajv") as { Ajv: typeof AjvInstance }).Ajv;
 import type { Static, TObject } from "typebox";
 import { VMSTATE_KEYWORD, type VmAnnotation } from "./annotation.js";
 import { stateToJson } from "./json-form.js";
@@ -48,13 +55,14 @@ const check64: SchemaValidateFunction = (annotation: VmAnnotation, data: unknown
 };
 
 /** An ajv instance (strict mode) that knows the `x-vmstate` keyword. */
-export function createAjv(): Ajv {
+export function createAjv(): AjvInstance {
+  const Ajv = loadAjv();
   const ajv = new Ajv({ strict: true, allErrors: true });
   ajv.addKeyword({ keyword: VMSTATE_KEYWORD, schemaType: "object", errors: true, validate: check64 });
   return ajv;
 }
 
-let shared: Ajv | undefined;
+let shared: AjvInstance | undefined;
 const compiled = new WeakMap<TObject, ValidateFunction>();
 
 function validatorFor(description: TObject): ValidateFunction {
