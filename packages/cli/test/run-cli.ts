@@ -4,6 +4,7 @@
  */
 import { Readable } from "node:stream";
 import { vi } from "vitest";
+import { stdin } from "../src/cli/input.js";
 import { main } from "../src/cli/program.js";
 
 export interface Run {
@@ -28,7 +29,7 @@ export async function runCli(argv: readonly string[], options: { stdin?: Uint8Ar
     stderr += typeof c === "string" ? c : Buffer.from(c).toString();
     return true;
   }) as typeof process.stderr.write);
-  const i = options.stdin ? vi.spyOn(process, "stdin", "get").mockReturnValue(Readable.from([Buffer.from(options.stdin)]) as unknown as typeof process.stdin) : undefined;
+  const i = options.stdin ? vi.spyOn(stdin, "source").mockReturnValue(Readable.from([Buffer.from(options.stdin)])) : undefined;
   try {
     const code = await main(argv);
     const bytes = Buffer.concat(out);

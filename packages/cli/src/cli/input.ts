@@ -2,9 +2,9 @@
  * Opening inputs: a path or `-` (stdin), and telling a qber BER file from a
  * QEMU stream by their first bytes.
  */
-import { createReadStream } from "node:fs";
+import { createReadStream, fstatSync } from "node:fs";
 import { open, stat } from "node:fs/promises";
-import { type ByteSource, fileSource } from "@qber/core";
+import { type ByteSource, fdSource, fileSource } from "@qber/core";
 import { UsageError } from "./errors.js";
 
 export type InputFormat = "ber" | "qemu";
@@ -35,29 +35,58 @@ function formatError(name: string, head: Uint8Array): UsageError {
   );
 }
 
-/** Reads a stream's first bytes to tell its format, then hands back all of it (stdin, pipes, devices). */
-async function openStream(name: string, stream: AsyncIterable<Uint8Array>): Promise<Input> {
+/**
+ * Reads at least `count` bytes from the front of a stream (fewer if it ends)
+ * and hands back those bytes plus the whole stream again. The chunks read
+ * early are copied: a source may reuse its buffers.
+ */
+export async function peekStream(stream: AsyncIterable<Uint8Array>, count: number): Promise<{ head: Uint8Array; source: AsyncGenerator<Uint8Array> }> {
   const it = stream[Symbol.asyncIterator]();
   const first: Uint8Array[] = [];
   let have = 0;
-  while (have < 4) {
+  while (have < count) {
     const r = await it.next();
     if (r.done) break;
-    first.push(r.value);
+    first.push(r.value.slice());
     have += r.value.length;
   }
-  const head = Buffer.concat(first);
-  const format = sniff(head);
-  if (!format) throw formatError(name, head);
   async function* all(): AsyncGenerator<Uint8Array> {
     yield* first;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  return { name, format, source: all(), size: undefined };
+  return { head: Buffer.concat(first), source: all() };
 }
 
+/** Tells a stream's format from its first bytes (stdin, pipes, devices). */
+async function openStream(name: string, stream: AsyncIterable<Uint8Array>): Promise<Input> {
+  const { head, source } = await peekStream(stream, 4);
+  const format = sniff(head);
+  if (!format) throw formatError(name, head);
+  return { name, format, source, size: undefined };
+}
+
+/**
+ * Where `-` reads from. A pipe or file on descriptor 0 is read directly into
+ * reused buffers (process.stdin would allocate a new buffer for every chunk,
+ * and a long import through a pipe would carry tens of MiB of them between
+ * garbage collections); anything else (a terminal) goes through process.stdin.
+ * An object, so tests can stand in for stdin.
+ */
+export const stdin = {
+  source(): AsyncIterable<Uint8Array> {
+    let direct = false;
+    try {
+      const st = fstatSync(0);
+      direct = st.isFIFO() || st.isFile();
+    } catch {
+      direct = false;
+    }
+    return direct ? fdSource(0) : process.stdin;
+  },
+};
+
 export async function openInput(path: string, expect?: InputFormat): Promise<Input> {
-  const input = path === "-" ? await openStream("stdin", process.stdin) : await openFile(path);
+  const input = path === "-" ? await openStream("stdin", stdin.source()) : await openFile(path);
   if (expect && input.format !== expect) {
     throw new UsageError(`${input.name}: this is a ${input.format === "ber" ? "qber BER file" : "QEMU migration stream"}; expected a ${expect === "ber" ? "qber BER file" : "QEMU migration stream"}`, 1);
   }

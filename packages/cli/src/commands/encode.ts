@@ -10,6 +10,7 @@ import { type ByteSink, type ByteSource, fileSource, isQberError } from "@qber/c
 import { importQemuStream } from "../bridge/import.js";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
+import { peekStream, stdin } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { SizesNeeded, encodeFromJson, measureJson } from "../json/encode.js";
@@ -59,25 +60,13 @@ async function withEncodeInput<T>(file: string, work: (input: EncodeInput) => Pr
     if (kind === "json") return work({ kind, path: file });
     return work({ kind, source: fileSource(file), size: (await stat(file)).size });
   }
-  const it = process.stdin[Symbol.asyncIterator]() as AsyncIterator<Uint8Array>;
-  const first: Uint8Array[] = [];
-  let have = 0;
-  while (have < 16) {
-    const r = await it.next();
-    if (r.done) break;
-    first.push(r.value);
-    have += r.value.length;
-  }
-  async function* all(): AsyncGenerator<Uint8Array> {
-    yield* first;
-    for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
-  }
-  const kind = kindOf("stdin", Buffer.concat(first));
-  if (kind === "qemu") return work({ kind, source: all(), size: undefined });
+  const { head, source } = await peekStream(stdin.source(), 16);
+  const kind = kindOf("stdin", head);
+  if (kind === "qemu") return work({ kind, source, size: undefined });
   const dir = await mkdtemp(join(tmpdir(), "qber-encode-"));
   try {
     const path = join(dir, "stdin.json");
-    await pipeline(all(), createWriteStream(path));
+    await pipeline(source, createWriteStream(path));
     return await work({ kind, path });
   } finally {
     await rm(dir, { recursive: true, force: true });
