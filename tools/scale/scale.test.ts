@@ -1,5 +1,5 @@
 /**
- * The scale test: a synthetic machine (QBER_SCALE_GIB GiB of RAM, default 1;
+ * The scale test: a synthetic machine (QBER_SCALE_GIB GiB of RAM, default 1, fractions allowed;
  * 45% of its pages non-zero) goes compose -> BER -> QEMU stream -> import ->
  * extract-ram through pipes, one process per step; every step's peak RSS
  * stays within 128 MiB, and the extracted RAM is the RAM composed.
@@ -55,7 +55,7 @@ it(`a ${gib} GiB machine through compose | export | import | extract-ram, each s
   const log = join(dir, "measure.jsonl");
   const q = `QBER_MEASURE=${log} ${process.execPath} ${measured}`;
   const pipeline = [
-    `${q} compose --machine pc --memory ${gib}G --load ${at}=${load} -o -`,
+    `${q} compose --machine pc --memory ${Math.round(gib * 1024)}M --load ${at}=${load} -o -`,
     `${q} export - -o -`,
     `${q} import - -o -`,
     `${q} extract-ram - -o ${join(dir, "ram")}`,
