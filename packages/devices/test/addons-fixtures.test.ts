@@ -5,7 +5,7 @@
  * exact re-encode, BER round trip, vmdesc entry equal to the stream's, and
  * validation of the decoded states against their bounds.
  */
-import { createRegistry, type SectionInfo } from "@qber/core";
+import { createRegistry } from "@qber/core";
 import { formatQemuJson, parseVmdesc, validateState, vmdescBodySize } from "@qber/vmstate";
 import type { TObject } from "typebox";
 import { describe, expect, it } from "vitest";
@@ -14,7 +14,7 @@ import { piixIdeDescription, piixIdePlugin } from "../src/pc/piix-ide.js";
 import { describeVirtioNet, virtioNetDescription, type VirtioNetState } from "../src/addons/virtio-net.js";
 import { addonDescriptions, addonPlugins } from "../src/plugins-addons.js";
 import { pcMachine, q35Machine, ramBlocksFor, type MachineSpec } from "../src/machines/index.js";
-import { checkFixtureDevices, readFixture } from "./fixture-check.js";
+import { type FixtureSection, checkFixtureDevices, fixtureSections, readFixture } from "./fixture-check.js";
 
 const FIXTURE = "pc-addons.mig";
 const registry = createRegistry(...addonPlugins);
@@ -24,36 +24,8 @@ const describeById = (id: string): TObject => {
   return d;
 };
 
-interface Section {
-  readonly idstr: string;
-  readonly info: SectionInfo;
-  readonly body: Uint8Array;
-  readonly rest: Uint8Array;
-  readonly vmdesc: ReturnType<typeof parseVmdesc>["devices"][number];
-}
-
-/** The FULL sections of the fixture with their bodies (lengths from the stream's vmdesc). */
-function sections(): Section[] {
-  const stream = readFixture(FIXTURE);
-  const vmdesc = parseVmdesc(findVmdescRecord(stream).json);
-  const out: Section[] = [];
-  walkStream(stream, (s, i) => {
-    const entry = vmdesc.devices[i]!;
-    const length = vmdescBodySize(entry);
-    out.push({
-      idstr: s.idstr,
-      info: { name: s.idstr, instanceId: BigInt(s.instance), versionId: BigInt(s.version) },
-      body: stream.subarray(s.bodyOffset, s.bodyOffset + length),
-      rest: stream.subarray(s.bodyOffset),
-      vmdesc: entry,
-    });
-    return length;
-  });
-  return out;
-}
-
-const byName = (name: string): Section => {
-  const s = sections().find((x) => x.idstr === name || x.idstr.endsWith(`/${name}`));
+const byName = (name: string): FixtureSection => {
+  const s = fixtureSections(FIXTURE).find((x) => x.idstr === name || x.idstr.endsWith(`/${name}`));
   if (s === undefined) throw new Error(`${FIXTURE} has no section ${name}`);
   return s;
 };
@@ -101,7 +73,7 @@ describe("add-on devices on pc-addons.mig", () => {
   });
 
   it("decoded states satisfy their bounds", () => {
-    for (const s of sections()) {
+    for (const s of fixtureSections(FIXTURE)) {
       const plugin = registry.find(s.idstr, s.info.versionId);
       if (plugin === undefined) continue;
       const { value } = plugin.legacy!.decode(s.rest, s.info);

@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Registry } from "@qber/core";
-import { describeDevice, formatQemuJson, parseVmdesc, vmdescBodySize } from "@qber/vmstate";
+import type { Registry, SectionInfo } from "@qber/core";
+import { type VmdescDevice, describeDevice, formatQemuJson, parseVmdesc, vmdescBodySize } from "@qber/vmstate";
 import type { Static, TObject } from "typebox";
 import { expect } from "vitest";
 import { findVmdescRecord, walkStream } from "../../vmstate/test/stream-walk.js";
@@ -17,6 +17,39 @@ const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.met
 
 export function readFixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(fixtures + name));
+}
+
+export interface FixtureSection {
+  readonly idstr: string;
+  readonly instance: number;
+  readonly info: SectionInfo;
+  /** The section's body; its length is the one the stream's vmdesc gives. */
+  readonly body: Uint8Array;
+  /** The stream from the body on. */
+  readonly rest: Uint8Array;
+  /** The stream's vmdesc entry for the section. */
+  readonly vmdesc: VmdescDevice;
+}
+
+/** The device sections of a capture, in stream order. */
+export function fixtureSections(fixture: string): FixtureSection[] {
+  const stream = readFixture(fixture);
+  const vmdesc = parseVmdesc(findVmdescRecord(stream).json);
+  const out: FixtureSection[] = [];
+  walkStream(stream, (s, i) => {
+    const entry = vmdesc.devices[i]!;
+    const length = vmdescBodySize(entry);
+    out.push({
+      idstr: s.idstr,
+      instance: s.instance,
+      info: { name: s.idstr, instanceId: BigInt(s.instance), versionId: BigInt(s.version) },
+      body: stream.subarray(s.bodyOffset, s.bodyOffset + length),
+      rest: stream.subarray(s.bodyOffset),
+      vmdesc: entry,
+    });
+    return length;
+  });
+  return out;
 }
 
 /**

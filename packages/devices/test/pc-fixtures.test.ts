@@ -5,11 +5,10 @@
  * their bounds; hostile states rejected by validation; power-on defaults
  * equal to the never-run capture.
  */
-import { createRegistry, type SectionInfo } from "@qber/core";
-import { encodeLegacy, parseVmdesc, validateState, vmdescBodySize } from "@qber/vmstate";
+import { createRegistry } from "@qber/core";
+import { encodeLegacy, validateState } from "@qber/vmstate";
 import type { TObject } from "typebox";
 import { describe, expect, it } from "vitest";
-import { findVmdescRecord, walkStream } from "../../vmstate/test/stream-walk.js";
 import { acpiBuildDefaults } from "../src/pc/acpi-build.js";
 import { fdcDefaults } from "../src/pc/fdc.js";
 import { fwCfgDefaults } from "../src/pc/fw-cfg.js";
@@ -40,7 +39,7 @@ import { ps2mouseDefaults } from "../src/pc/ps2mouse.js";
 import { timerDefaults } from "../src/pc/timer.js";
 import { vmmouseDefaults } from "../src/pc/vmmouse.js";
 import { pcDescriptions, pcPlugins } from "../src/plugins-pc.js";
-import { checkFixtureDevices, readFixture } from "./fixture-check.js";
+import { type FixtureSection, checkFixtureDevices, fixtureSections } from "./fixture-check.js";
 
 const PC_VMSDS = [
   "timer", "fw_cfg", "PCIHost", "PCIBUS", "I440FX", "dma", "PIIX3", "i8259", "ioapic", "hpet", "mc146818rtc", "i8254",
@@ -58,34 +57,8 @@ const describeById = (id: string): TObject => {
 };
 const vmsdOf = (idstr: string): string => idstr.slice(idstr.lastIndexOf("/") + 1);
 
-interface Section {
-  readonly idstr: string;
-  readonly instance: number;
-  readonly info: SectionInfo;
-  readonly body: Uint8Array;
-  readonly rest: Uint8Array;
-}
-
-function sections(fixture: string): Section[] {
-  const stream = readFixture(fixture);
-  const vmdesc = parseVmdesc(findVmdescRecord(stream).json);
-  const out: Section[] = [];
-  walkStream(stream, (s, i) => {
-    const length = vmdescBodySize(vmdesc.devices[i]!);
-    out.push({
-      idstr: s.idstr,
-      instance: s.instance,
-      info: { name: s.idstr, instanceId: BigInt(s.instance), versionId: BigInt(s.version) },
-      body: stream.subarray(s.bodyOffset, s.bodyOffset + length),
-      rest: stream.subarray(s.bodyOffset),
-    });
-    return length;
-  });
-  return out;
-}
-
-function decoded<T>(fixture: string, vmsd: string, instance = 0): { state: T; section: Section } {
-  const section = sections(fixture).find((s) => vmsdOf(s.idstr) === vmsd && s.instance === instance);
+function decoded<T>(fixture: string, vmsd: string, instance = 0): { state: T; section: FixtureSection } {
+  const section = fixtureSections(fixture).find((s) => vmsdOf(s.idstr) === vmsd && s.instance === instance);
   if (section === undefined) throw new Error(`${fixture} has no ${vmsd}#${instance}`);
   const plugin = registry.find(section.idstr, section.info.versionId)!;
   return { state: plugin.legacy!.decode(section.rest, section.info).value as T, section };
@@ -98,7 +71,7 @@ describe("pc and q35 devices on the QEMU 7.2 captures", () => {
     const ids = checkFixtureDevices(fixture, registry, describeById, ALL);
     checked.set(fixture, ids);
     const names = new Set(ids.map(vmsdOf));
-    for (const s of sections(fixture)) {
+    for (const s of fixtureSections(fixture)) {
       if (ALL.includes(vmsdOf(s.idstr))) expect(names.has(vmsdOf(s.idstr)), s.idstr).toBe(true);
     }
   });
@@ -112,7 +85,7 @@ describe("pc and q35 devices on the QEMU 7.2 captures", () => {
   });
 
   it.each(FIXTURES)("%s: decoded states are within their bounds", (fixture) => {
-    for (const s of sections(fixture)) {
+    for (const s of fixtureSections(fixture)) {
       if (!ALL.includes(vmsdOf(s.idstr))) continue;
       const plugin = registry.find(s.idstr, s.info.versionId)!;
       const { value } = plugin.legacy!.decode(s.rest, s.info);
@@ -206,7 +179,7 @@ describe("power-on defaults", () => {
 
   it("pc: every device's defaults encode to the never-run capture's bytes", () => {
     let n = 0;
-    for (const s of sections("pc-never-run.mig")) {
+    for (const s of fixtureSections("pc-never-run.mig")) {
       const vmsd = vmsdOf(s.idstr);
       if (!PC_VMSDS.includes(vmsd)) continue;
       const plugin = registry.find(s.idstr, s.info.versionId)!;
@@ -227,7 +200,7 @@ describe("power-on defaults", () => {
       ["PCIBUS", pciBusDefaults(Q35_PCI_NIRQ)],
       ["hpet", hpetDefaults("q35")],
     ];
-    const lengths = new Map(sections("q35-paused.mig").map((s) => [vmsdOf(s.idstr), s.body.length]));
+    const lengths = new Map(fixtureSections("q35-paused.mig").map((s) => [vmsdOf(s.idstr), s.body.length]));
     for (const [vmsd, state] of q35) {
       const description = describeById(`@qber/devices:${vmsd}`);
       expect(validateState(description, state as never), vmsd).toEqual([]);

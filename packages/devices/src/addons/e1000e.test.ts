@@ -4,28 +4,17 @@
  * the vmdesc names QEMU uses for the doubly declared fields.
  */
 import type { SectionInfo } from "@qber/core";
-import { describeDevice, parseVmdesc, validateState, vmdescBodySize } from "@qber/vmstate";
+import { describeDevice, validateState } from "@qber/vmstate";
 import { describe, expect, it } from "vitest";
-import { findVmdescRecord, walkStream } from "../../../vmstate/test/stream-walk.js";
-import { readFixture } from "../../test/fixture-check.js";
+import { fixtureSections } from "../../test/fixture-check.js";
 import { E1000E_MIN_XITR, E1000E_REG, e1000eDescription, e1000ePlugin, type E1000eState } from "./e1000e.js";
 
 function capture(): { state: E1000eState; body: Uint8Array; info: SectionInfo } {
-  const stream = readFixture("q35-defaults.mig");
-  const vmdesc = parseVmdesc(findVmdescRecord(stream).json);
-  let found: { state: E1000eState; body: Uint8Array; info: SectionInfo } | undefined;
-  walkStream(stream, (s, i) => {
-    const n = vmdescBodySize(vmdesc.devices[i]!);
-    if (s.idstr === "0000:00:02.0/e1000e") {
-      const info = { name: s.idstr, instanceId: BigInt(s.instance), versionId: BigInt(s.version) };
-      const { value, length } = e1000ePlugin.legacy!.decode(stream.subarray(s.bodyOffset), info);
-      expect(length).toBe(n);
-      found = { state: value, body: stream.subarray(s.bodyOffset, s.bodyOffset + n), info };
-    }
-    return n;
-  });
-  if (found === undefined) throw new Error("no e1000e section");
-  return found;
+  const section = fixtureSections("q35-defaults.mig").find((s) => s.idstr === "0000:00:02.0/e1000e");
+  if (section === undefined) throw new Error("no e1000e section");
+  const { value, length } = e1000ePlugin.legacy!.decode(section.rest, section.info);
+  expect(length).toBe(section.body.length);
+  return { state: value, body: section.body, info: section.info };
 }
 
 describe("e1000e", () => {
