@@ -6,22 +6,16 @@
 import { createWriteStream } from "node:fs";
 import { SectionWriter } from "@qber/core";
 import type { RamPage } from "@qber/core";
+import { prng } from "../lib/prng.js";
 
 export const PAGE = 4096;
 
-/** xorshift32: fast, seeded, reproducible bytes. */
+/** Seeded bytes, filled a 32-bit word at a time (length a multiple of 4). */
 export function seededBytes(length: number, seed: number): Uint8Array {
   const out = new Uint8Array(length);
   const words = new Uint32Array(out.buffer, 0, length >>> 2);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < words.length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    words[i] = x;
-  }
+  const next = prng(seed);
+  for (let i = 0; i < words.length; i++) words[i] = next();
   return out;
 }
 

@@ -9,25 +9,13 @@
 // 2 pages so every shape is encoded completely: an encoder that gives up at
 // QEMU's 4096-byte limit would do less work on the 50% shape.
 import { classifyZeroPages, xbzrleDecode, xbzrleEncode } from "@qber/ram";
+import { prng } from "../lib/prng.js";
 import type { BenchOptions, BenchResult, Check } from "./types.js";
 
 const PAGE = 4096;
 
 type Shape = "clustered1" | "scattered10" | "scattered50";
 type Pair = [old: Uint8Array, cur: Uint8Array];
-
-/** xorshift32, so every run sees the same pages. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s;
-  };
-}
 
 /** Page pairs: random old content, new = old with `shape` applied. */
 function pagePairs(shape: Shape, count: number, rnd: () => number): Pair[] {

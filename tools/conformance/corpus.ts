@@ -8,6 +8,7 @@
  * Everything is deterministic (byte strings come from a seeded PRNG).
  */
 import type { QemuFile, RamPage, SchemaTypeName, SchemaTypes, SecFull, SecMin, Section, VmStateEntry } from "@qber/core";
+import { prng } from "../lib/prng.js";
 
 export interface CorpusItem<K extends SchemaTypeName = SchemaTypeName> {
   readonly name: string;
@@ -15,19 +16,10 @@ export interface CorpusItem<K extends SchemaTypeName = SchemaTypeName> {
   readonly value: SchemaTypes[K];
 }
 
-/** xorshift32: deterministic pseudo-random bytes. */
+/** Deterministic pseudo-random bytes. */
 export function seededBytes(length: number, seed: number): Uint8Array {
-  const out = new Uint8Array(length);
-  let x = seed >>> 0 || 0x9e3779b9;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  const next = prng(seed);
+  return Uint8Array.from({ length }, () => next() & 0xff);
 }
 
 const utf8Length = (s: string) => new TextEncoder().encode(s).length;

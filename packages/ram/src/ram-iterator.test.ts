@@ -3,6 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RamIterator, type RamIteratorOptions, composeRam } from "./ram-iterator.js";
 import { bufferRamSource, generatedRamSource } from "./ram-source.js";
 import { xbzrleDecode } from "./xbzrle.js";
+import { prng } from "../test/prng.js";
 
 const PAGE = 4096;
 
@@ -11,17 +12,8 @@ function filled(byte: number): Uint8Array {
 }
 
 function random(seed: number): Uint8Array {
-  const out = new Uint8Array(PAGE);
-  let s = seed >>> 0 || 1;
-  for (let i = 0; i < PAGE; i++) {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    out[i] = s;
-  }
-  return out;
+  const next = prng(seed);
+  return Uint8Array.from({ length: PAGE }, next);
 }
 
 /** A block of `pages` pages over one buffer; `set(i, page)` changes page i. */
