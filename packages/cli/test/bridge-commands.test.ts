@@ -3,8 +3,10 @@
  * qber command (in-process), success and error paths, exit codes and
  * messages; outputs are never left partial.
  */
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { once } from "node:events";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -33,6 +35,23 @@ describe("qber import / export", () => {
     expect((await runCli(["import", mig, "-o", at("live.der"), "--der"])).code).toBe(0);
     expect((await runCli(["export", at("live.der"), "-o", at("live-der.mig")])).code).toBe(0);
     expect(readFileSync(at("live-der.mig")).equals(readFileSync(mig))).toBe(true);
+    noTemporaries();
+  });
+
+  it("writes into a named pipe in place, leaving it a pipe (as it leaves /dev/null a device)", async () => {
+    const mig = join(fixtures, "pc-paused.mig");
+    const fifo = at("out.fifo");
+    execFileSync("mkfifo", [fifo]);
+    for (const der of [[], ["--der"]]) {
+      const reader = spawn("sh", ["-c", `cat "${fifo}" > "${at("from-fifo.ber")}"`]);
+      const closed = once(reader, "close");
+      const r = await runCli(["import", mig, "-o", fifo, ...der]);
+      expect(r.code, r.stderr).toBe(0);
+      await closed;
+      expect(lstatSync(fifo).isFIFO()).toBe(true);
+      expect((await runCli(["import", mig, "-o", at("to-file.ber"), ...der])).code).toBe(0);
+      expect(readFileSync(at("from-fifo.ber")).equals(readFileSync(at("to-file.ber")))).toBe(true);
+    }
     noTemporaries();
   });
 

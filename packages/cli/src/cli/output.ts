@@ -1,9 +1,12 @@
 /**
  * Output files are written under a temporary name beside the target, synced
  * and renamed on success; a failure removes the temporary file, so no
- * partial output is ever left, and the input is never the output.
+ * partial output is ever left, and the input is never the output. Devices
+ * and named pipes (/dev/null, a FIFO) are written in place: renaming a file
+ * over them would replace the device.
  */
-import { realpathSync } from "node:fs";
+import { once } from "node:events";
+import { createWriteStream, realpathSync, statSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -18,14 +21,21 @@ function sameFile(a: string, b: string): boolean {
   }
 }
 
-function temporaryName(path: string): string {
-  const dir = path === "-" ? tmpdir() : dirname(path);
-  return join(dir, `.${path === "-" ? "stdout" : basename(path)}.qber-${process.pid}-${Date.now().toString(36)}.tmp`);
+/** Whether `path` exists and is neither a regular file nor a directory. */
+function isSpecialFile(path: string): boolean {
+  const st = statSync(path, { throwIfNoEntry: false });
+  return st !== undefined && !st.isFile() && !st.isDirectory();
+}
+
+/** A temporary file beside `path`, or in the system's temporary directory for stdout and devices. */
+function temporaryName(path: string, suffix = ""): string {
+  const dir = path === "-" || isSpecialFile(path) ? tmpdir() : dirname(path);
+  return join(dir, `.${path === "-" ? "stdout" : basename(path)}${suffix}.qber-${process.pid}-${Date.now().toString(36)}.tmp`);
 }
 
 /** Runs `work` with the path of a temporary file beside `path`, removed afterwards. */
 export async function withTemporary<T>(path: string, work: (tmp: string) => Promise<T>): Promise<T> {
-  const tmp = temporaryName(`${path}.pass1`);
+  const tmp = temporaryName(path, ".pass1");
   try {
     return await work(tmp);
   } finally {
@@ -38,6 +48,7 @@ export async function withOutput<T>(path: string, inputs: readonly string[], wri
   for (const input of inputs) {
     if (input !== "-" && sameFile(input, path)) throw new UsageError(`refusing to write ${path}: it is also the input`);
   }
+  if (isSpecialFile(path)) return writeInPlace(path, write);
   const tmp = temporaryName(path);
   const sink = await fileSink(tmp).catch((e: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot write ${path}: ${e.code === "ENOENT" ? "no such directory" : e.message}`, 1);
@@ -50,6 +61,19 @@ export async function withOutput<T>(path: string, inputs: readonly string[], wri
   } catch (e) {
     await sink.abort().catch(() => undefined);
     await unlink(tmp).catch(() => undefined);
+    throw e;
+  }
+}
+
+async function writeInPlace<T>(path: string, write: (out: ByteSink) => Promise<T>): Promise<T> {
+  const out = createWriteStream(path);
+  await once(out, "open");
+  try {
+    const result = await write(out);
+    await new Promise<void>((done, fail) => out.end((e?: Error | null) => (e ? fail(e) : done())));
+    return result;
+  } catch (e) {
+    out.destroy();
     throw e;
   }
 }
