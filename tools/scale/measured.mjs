@@ -1,4 +1,4 @@
-// Runs the qber CLI (its real entry point) in this process and appends its
+// Runs the qber CLI (the bundle bin/qber.js runs) in this process and appends its
 // peak RSS (VmHWM) and wall time to the file named by QBER_MEASURE, one JSON
 // line per run: `node measured.mjs import - -o -` is `qber import - -o -`.
 import { appendFileSync, readFileSync } from "node:fs";
@@ -10,4 +10,4 @@ process.on("exit", (code) => {
     appendFileSync(process.env.QBER_MEASURE, JSON.stringify({ command: process.argv[2], code, ms: performance.now() - t, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 }) + "\n");
   }
 });
-await import("../../packages/cli/dist/cli.js");
+await import("../../packages/cli/dist/qber.mjs");
