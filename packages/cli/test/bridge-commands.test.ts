@@ -6,7 +6,7 @@
 import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { once } from "node:events";
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,6 +52,17 @@ describe("qber import / export", () => {
       expect((await runCli(["import", mig, "-o", at("to-file.ber"), ...der])).code).toBe(0);
       expect(readFileSync(at("from-fifo.ber")).equals(readFileSync(at("to-file.ber")))).toBe(true);
     }
+    noTemporaries();
+  });
+
+  it("writes through a symbolic link: the target is replaced, the link stays", async () => {
+    const mig = join(fixtures, "pc-paused.mig");
+    writeFileSync(at("target.ber"), "old contents");
+    symlinkSync("target.ber", at("link.ber"));
+    expect((await runCli(["import", mig, "-o", at("link.ber")])).code).toBe(0);
+    expect(lstatSync(at("link.ber")).isSymbolicLink()).toBe(true);
+    expect((await runCli(["import", mig, "-o", at("direct.ber")])).code).toBe(0);
+    expect(readFileSync(at("target.ber")).equals(readFileSync(at("direct.ber")))).toBe(true);
     noTemporaries();
   });
 

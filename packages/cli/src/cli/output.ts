@@ -1,17 +1,27 @@
 /**
  * Output files are written under a temporary name beside the target, synced
  * and renamed on success; a failure removes the temporary file, so no
- * partial output is ever left, and the input is never the output. Devices
- * and named pipes (/dev/null, a FIFO) are written in place: renaming a file
- * over them would replace the device.
+ * partial output is ever left, and the input is never the output. A
+ * symbolic link is followed (its target is replaced, the link stays), and
+ * devices and named pipes (/dev/null, a FIFO) are written in place:
+ * renaming a file over them would replace the device.
  */
 import { once } from "node:events";
-import { createWriteStream, realpathSync, statSync } from "node:fs";
+import { createWriteStream, lstatSync, realpathSync, statSync } from "node:fs";
 import { rename, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { type ByteSink, fileSink } from "@qber/core";
 import { UsageError } from "./errors.js";
+
+/** The file a symbolic link points to (the path itself when it is no link, or a dangling one). */
+function followLink(path: string): string {
+  try {
+    return lstatSync(path).isSymbolicLink() ? realpathSync(path) : path;
+  } catch {
+    return path;
+  }
+}
 
 function sameFile(a: string, b: string): boolean {
   try {
@@ -49,14 +59,15 @@ export async function withOutput<T>(path: string, inputs: readonly string[], wri
     if (input !== "-" && sameFile(input, path)) throw new UsageError(`refusing to write ${path}: it is also the input`);
   }
   if (isSpecialFile(path)) return writeInPlace(path, write);
-  const tmp = temporaryName(path);
+  const target = followLink(path);
+  const tmp = temporaryName(target);
   const sink = await fileSink(tmp).catch((e: NodeJS.ErrnoException) => {
     throw new UsageError(`cannot write ${path}: ${e.code === "ENOENT" ? "no such directory" : e.message}`, 1);
   });
   try {
     const result = await write(sink);
     await sink.close();
-    await rename(tmp, path);
+    await rename(tmp, target);
     return result;
   } catch (e) {
     await sink.abort().catch(() => undefined);
