@@ -2,9 +2,10 @@
  * Proper prefixes of every fixture, QEMU stream and BER alike, are rejected
  * as incomplete (QberDecodeError with `incomplete`), never as corrupt and
  * never accepted. Running the readers on all of the millions of prefixes is
- * quadratic, so the sweep takes every prefix of the first 16 KiB (headers,
- * configuration, block lists), every cut within 3 bytes of each section
- * start, and 300 cuts spread evenly through the rest, per file.
+ * quadratic, so this sweep (run in CI) takes every prefix of the first 16 KiB
+ * (headers, configuration, block lists), every cut within 3 bytes of each
+ * section start, and 300 cuts spread evenly through the rest, per file;
+ * all-prefixes.ts runs every prefix, as a campaign (docs/reliability.md).
  *
  * One prefix of a QEMU stream is a complete stream: the one that ends right
  * after the EOF record, before the vmdesc, which QEMU itself loads (the vmdesc
@@ -13,10 +14,9 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { discardSink, readSections } from "@qber/core";
 import { exportQemuStream, importQemuStream } from "@qber/cli";
-import { defaultRegistry } from "../../packages/cli/src/registry.js";
 import { describe, expect, it } from "vitest";
+import { berOf, collect, commandRegistry, eofRecordAt, prefixFailure, readBerFully } from "./prefix-check.js";
 
 const dir = fileURLToPath(new URL("../../fixtures/qemu-7.2/", import.meta.url));
 const fixtures = readdirSync(dir).filter((f) => f.endsWith(".mig")).sort();
@@ -29,28 +29,10 @@ function cuts(length: number, boundaries: readonly number[]): number[] {
   return [...set].sort((a, b) => a - b);
 }
 
-async function failure(run: () => Promise<unknown>): Promise<unknown> {
-  try {
-    await run();
-    return undefined;
-  } catch (e) {
-    return e;
-  }
-}
-
-async function collect(write: (sink: (c: Uint8Array) => void) => Promise<unknown>): Promise<Buffer> {
-  const chunks: Uint8Array[] = [];
-  await write((c) => void chunks.push(c.slice()));
-  return Buffer.concat(chunks);
-}
-
 /** Offsets where the BER file's sections start. */
 async function berBoundaries(ber: Uint8Array): Promise<number[]> {
   const out: number[] = [];
-  for await (const s of readSections(ber)) {
-    out.push(s.offset);
-    if (s.kind === "min") for await (const b of s.blocks) for await (const _ of b.pages) void _;
-  }
+  await readBerFully(ber, (offset) => out.push(offset));
   return out;
 }
 
@@ -58,21 +40,15 @@ describe.each(fixtures)("%s", (file) => {
   const mig = new Uint8Array(readFileSync(dir + file));
 
   it("every sampled proper prefix of the QEMU stream is incomplete (but the one ending at EOF)", async () => {
-    const ber = await collect((sink) => importQemuStream([mig], sink));
-    const eofAt = (() => {
-      // The vmdesc record (0x06, be32 length) ends the file; the EOF byte is just before it.
-      for (let p = mig.length - 6; p >= 0; p--) {
-        if (mig[p] === 0x06 && p + 5 + ((mig[p + 1]! << 24) | (mig[p + 2]! << 16) | (mig[p + 3]! << 8) | mig[p + 4]!) === mig.length) return p;
-      }
-      return -1;
-    })();
+    const ber = await berOf(mig);
+    const eofAt = eofRecordAt(mig);
     expect(eofAt).toBeGreaterThan(0);
     const sections = (await berBoundaries(ber)).length;
     expect(sections).toBeGreaterThan(10);
     let checked = 0;
     for (const k of cuts(mig.length, [8, eofAt - 1, eofAt, eofAt + 5])) {
       if (k === eofAt) continue;
-      const e = await failure(() => importQemuStream([mig.subarray(0, k)], discardSink, { registry: defaultRegistry }));
+      const e = await prefixFailure("qemu", mig, k);
       expect(e, `cut at ${k} of ${mig.length}`).toMatchObject({ name: "QberDecodeError", incomplete: true });
       checked++;
     }
@@ -82,18 +58,16 @@ describe.each(fixtures)("%s", (file) => {
     // device sections can only be read by models of its own layout).
     if (file === "pc-old23.mig") return;
     const noVmdesc = mig.subarray(0, eofAt);
-    const imported = await collect((s) => importQemuStream([noVmdesc], s, { registry: defaultRegistry }));
-    const back = await collect((sink) => exportQemuStream([imported], sink, { registry: defaultRegistry }));
+    const imported = await collect((s) => importQemuStream([noVmdesc], s, { registry: commandRegistry }));
+    const back = await collect((sink) => exportQemuStream([imported], sink, { registry: commandRegistry }));
     expect(back.equals(noVmdesc)).toBe(true);
   }, 120_000);
 
   it("every sampled proper prefix of its BER import is incomplete", async () => {
-    const ber = await collect((sink) => importQemuStream([mig], sink));
+    const ber = await berOf(mig);
     const boundaries = await berBoundaries(ber);
     for (const k of cuts(ber.length, boundaries)) {
-      const e = await failure(async () => {
-        for await (const s of readSections([ber.subarray(0, k)])) if (s.kind === "min") for await (const b of s.blocks) for await (const _ of b.pages) void _;
-      });
+      const e = await prefixFailure("ber", ber, k);
       expect(e, `cut at ${k} of ${ber.length}`).toMatchObject({ name: "QberDecodeError", incomplete: true });
     }
   }, 120_000);
