@@ -80,6 +80,8 @@ describe("qber import / export", () => {
     const self = await runCli(["import", at("live.mig"), "-o", at("live.mig")]);
     expect(self.code).toBe(2);
     expect(self.stderr).toMatch(/refusing to write .* it is also the input/);
+    const toDir = await runCli(["import", join(fixtures, "pc-paused.mig"), "-o", dir]);
+    expect(toDir).toMatchObject({ code: 1, stderr: `qber: cannot write ${dir}: it is a directory\n` });
     expect(existsSync(at("x.ber")) || existsSync(at("x.mig"))).toBe(false);
   });
 
