@@ -82,6 +82,8 @@ describe("qber import / export", () => {
     expect(self.stderr).toMatch(/refusing to write .* it is also the input/);
     const toDir = await runCli(["import", join(fixtures, "pc-paused.mig"), "-o", dir]);
     expect(toDir).toMatchObject({ code: 1, stderr: `qber: cannot write ${dir}: it is a directory\n` });
+    const imagesIntoFile = await runCli(["extract-ram", join(fixtures, "pc-paused.mig"), "-o", at("junk.bin")]);
+    expect(imagesIntoFile).toMatchObject({ code: 1, stderr: `qber: ${at("junk.bin")}: exists and is not a directory\n` });
     expect(existsSync(at("x.ber")) || existsSync(at("x.mig"))).toBe(false);
   });
 

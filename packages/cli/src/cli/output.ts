@@ -12,7 +12,7 @@ import { rename, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { type ByteSink, fileSink } from "@qber/core";
-import { UsageError } from "./errors.js";
+import { UsageError, systemReason } from "./errors.js";
 
 /** The file a symbolic link points to (the path itself when it is no link, or a dangling one). */
 function followLink(path: string): string {
@@ -63,7 +63,7 @@ export async function withOutput<T>(path: string, inputs: readonly string[], wri
   const target = followLink(path);
   const tmp = temporaryName(target);
   const sink = await fileSink(tmp).catch((e: NodeJS.ErrnoException) => {
-    throw new UsageError(`cannot write ${path}: ${e.code === "ENOENT" ? "no such directory" : e.message}`, 1);
+    throw new UsageError(`cannot write ${path}: ${e.code === "ENOENT" ? "no such directory" : (systemReason(e) ?? e.message)}`, 1);
   });
   try {
     const result = await write(sink);

@@ -16,7 +16,7 @@ import { inspectCommand } from "../commands/inspect.js";
 import { reportCommand } from "../commands/report.js";
 import { schemaCommand } from "../commands/schema.js";
 import { validateCommand } from "../commands/validate.js";
-import { UsageError } from "./errors.js";
+import { UsageError, describeSystemError } from "./errors.js";
 
 const VERSION = "0.1.0";
 
@@ -65,7 +65,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       if (debug) process.stderr.write(`${e.stack}\n`);
       return 1;
     }
-    process.stderr.write(`qber: ${(e as Error).message ?? String(e)}\n`);
+    process.stderr.write(`qber: ${describeSystemError(e) ?? (e as Error).message ?? String(e)}\n`);
     if (debug) process.stderr.write(`${(e as Error).stack}\n`);
     return 1;
   }
