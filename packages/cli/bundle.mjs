@@ -1,7 +1,7 @@
 // Bundles the qber command (dist/cli.js and everything it imports, except
 // ajv, which vmstate loads only when it validates) into one ES module,
 // dist/qber.mjs, that bin/qber.js runs: one file to read and compile
-// instead of some three hundred modules to resolve, which cuts the start-up
+// instead of some 550 modules to resolve, which cuts the start-up
 // of every qber process from about 0.24 s to 0.10 s.
 import { rolldown } from "rolldown";
 
