@@ -168,7 +168,7 @@ describe("installed qber command", () => {
     for (const c of ["import", "export", "inspect", "validate"]) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
   });
 
-  it("qber import a QEMU 7.2 capture, then qber inspect the result", async () => {
+  it("qber import a QEMU 7.2 capture, then qber inspect and qber validate the result", async () => {
     const ber = join(dir, "pc-paused.ber");
     await runOk(npx, ["--no", "--", "qber", "import", fixture, "-o", ber, "--quiet"], { cwd: consumer });
     const { stdout } = await runOk(npx, ["--no", "--", "qber", "inspect", ber, "--json"], { cwd: consumer });
@@ -177,6 +177,9 @@ describe("installed qber command", () => {
     expect(report.sections.find((s) => s.name === "cpu")?.decodedBy).toBe("plugin");
     expect(report.sections.some((s) => s.kind === "ram")).toBe(true);
     expect(report.ram.length).toBeGreaterThan(0);
+    // validate loads ajv from the bundled command's own dependencies.
+    const valid = await runOk(npx, ["--no", "--", "qber", "validate", ber], { cwd: consumer });
+    expect(valid.stdout).toMatch(/valid/i);
   });
 });
 
