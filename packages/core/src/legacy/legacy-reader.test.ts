@@ -69,6 +69,28 @@ describe("legacy framing", () => {
     expect(await r.next()).toMatchObject({ type: "eof" });
   });
 
+  it("a stream cut where a footer belongs is incomplete, not missing its footer", async () => {
+    const bytes = await stream((w) => {
+      w.header();
+      w.sectionStart("full", 0, "timer", 0, 2);
+      w.u8(1);
+      w.footer(0);
+      w.sectionStart("full", 1, "timer", 1, 2);
+      w.u8(1);
+      w.footer(1);
+      w.eof();
+    });
+    const cut = bytes.length - 6; // before the second footer (0x7e, be32 id) and the EOF record
+    const r = new LegacyReader([bytes.subarray(0, cut)]);
+    await r.header();
+    await r.next();
+    await r.u8("body");
+    expect(await r.footer(0)).toBe(true);
+    await r.next();
+    await r.u8("body");
+    await expect(r.footer(1)).rejects.toMatchObject({ incomplete: true, offset: cut, message: expect.stringMatching(/ends where the footer of section 1 belongs/) });
+  });
+
   it("rejects what QEMU rejects, naming it", async () => {
     const header = async (b: string) => {
       const r = new LegacyReader([hex(b)]);

@@ -56,11 +56,14 @@ export class LegacyReader {
     throw new QberDecodeError(reason, { offset, path: [...this.path], ...(expected === undefined ? {} : { expected }) });
   }
 
+  /** Fails as truncated input. */
+  private incomplete(reason: string): never {
+    throw new QberDecodeError(reason, { offset: this.r.offset, path: [...this.path], incomplete: true });
+  }
+
   /** Makes `n` bytes available or fails as truncated input. */
   async need(n: number, what: string): Promise<void> {
-    if (!(await this.r.ensure(n))) {
-      throw new QberDecodeError(`the input ends inside ${what}`, { offset: this.r.offset, path: [...this.path], incomplete: true });
-    }
+    if (!(await this.r.ensure(n))) this.incomplete(`the input ends inside ${what}`);
   }
 
   async u8(what: string): Promise<number> {
@@ -170,7 +173,9 @@ export class LegacyReader {
    */
   async footer(sectionId: number): Promise<boolean> {
     const r = this.r;
-    const present = (await r.ensure(1)) && r.buf[r.pos] === RecordType.footer;
+    const more = await r.ensure(1);
+    if (!more && this.footers) this.incomplete(`the input ends where the footer of section ${sectionId} belongs`);
+    const present = more && r.buf[r.pos] === RecordType.footer;
     if (this.footers === undefined) this.footers = present;
     if (!present) {
       if (this.footers) this.fail(`missing section footer for section ${sectionId}`, r.offset, "0x7e and the section id");
