@@ -8,7 +8,7 @@
  *
  *   npm run truncation -- [--jobs J] [--only NAME] [--format qemu|ber]
  *
- * (About 3.5 CPU-hours for the bundled fixtures, mostly in the QEMU streams'
+ * (About 4 CPU-hours for the bundled fixtures, mostly in the QEMU streams'
  * device sections, which every later prefix decodes again; run Node with
  * --single-threaded-gc, which saves the garbage collector's thread hand-offs.)
  *
