@@ -58,8 +58,9 @@ export async function withOutput<T>(path: string, inputs: readonly string[], wri
   for (const input of inputs) {
     if (input !== "-" && sameFile(input, path)) throw new UsageError(`refusing to write ${path}: it is also the input`);
   }
-  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a directory`, 1);
-  if (isSpecialFile(path)) return writeInPlace(path, write);
+  const st = statSync(path, { throwIfNoEntry: false });
+  if (st?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a directory`, 1);
+  if (st !== undefined && !st.isFile()) return writeInPlace(path, write);
   const target = followLink(path);
   const tmp = temporaryName(target);
   const sink = await fileSink(tmp).catch((e: NodeJS.ErrnoException) => {
