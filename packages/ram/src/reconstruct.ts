@@ -9,7 +9,7 @@
  * Memory: one byte of state per page (whether it was ever received, and
  * whether it may hold data), besides what the sinks keep.
  */
-import { closeSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, ftruncateSync, openSync, readSync, writeSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import {
@@ -96,7 +96,9 @@ const ZEROS = new Uint8Array(STAGE_SIZE);
 /**
  * A raw image file of `length` bytes, created sparse (truncated, then
  * extended): pages never written stay holes. Contiguous page writes are
- * gathered into one positioned write of up to 1 MiB.
+ * gathered into one positioned write of up to 1 MiB. Closing syncs the file
+ * to disk, so an image renamed into place afterwards is whole even after a
+ * crash.
  */
 export function fileRamSink(path: string, length: number): RamBlockSink & { readonly path: string } {
   const fd = openSync(path, "w+");
@@ -146,6 +148,7 @@ export function fileRamSink(path: string, length: number): RamBlockSink & { read
       open = false;
       try {
         flush();
+        fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
