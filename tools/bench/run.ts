@@ -6,6 +6,7 @@
 import { runBridge } from "./bridge.js";
 import { runCore } from "./core.js";
 import { runRamIterate } from "./ram-iterate.js";
+import { runScale } from "./scale.js";
 import { runXbzrle } from "./xbzrle.js";
 import type { BenchOptions, BenchResult } from "./types.js";
 
@@ -14,6 +15,7 @@ const suites: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   xbzrle: runXbzrle,
   "ram-iterate": runRamIterate,
   bridge: runBridge,
+  scale: runScale,
 };
 
 const args = process.argv.slice(2);
@@ -42,7 +44,7 @@ if (json) {
   for (const [k, v] of Object.entries(figures)) console.log(`${k.padEnd(36)} ${v.toFixed(3)}`);
   console.log("");
   for (const c of checks) {
-    const goal = c.min !== undefined ? `>= ${c.min}` : `<= ${c.max}`;
+    const goal = c.min !== undefined && c.max !== undefined ? `${c.min} to ${c.max}` : c.min !== undefined ? `>= ${c.min}` : `<= ${c.max}`;
     console.log(`${c.ok ? "ok  " : "MISS"} ${c.name.padEnd(52)} ${c.value.toFixed(3)} (goal ${goal})`);
   }
   for (const n of notes) console.log(`note: ${n}`);
