@@ -54,10 +54,15 @@ const check64: SchemaValidateFunction = (annotation: VmAnnotation, data: unknown
   return errors.length === 0;
 };
 
-/** An ajv instance (strict mode) that knows the `x-vmstate` keyword. */
+/**
+ * An ajv instance (strict mode) that knows the `x-vmstate` keyword. ajv's
+ * pass that tidies generated code is off: a command validates each device
+ * once, and the pass took half of compiling (`qber validate` of pc-addons:
+ * 0.70 s -> 0.60 s).
+ */
 export function createAjv(): AjvInstance {
   const Ajv = loadAjv();
-  const ajv = new Ajv({ strict: true, allErrors: true });
+  const ajv = new Ajv({ strict: true, allErrors: true, code: { optimize: false } });
   ajv.addKeyword({ keyword: VMSTATE_KEYWORD, schemaType: "object", errors: true, validate: check64 });
   return ajv;
 }
