@@ -17,6 +17,13 @@ export class ChunkReader {
   /** Absolute input offset of `buf[0]`. */
   private base = 0;
   private readonly pending: Uint8Array[] = [];
+  /**
+   * While `buf` is a bridge whose last bytes are the start of a chunk that
+   * pending[0] holds the rest of: that chunk, and where in the bridge it
+   * begins.
+   */
+  private tail: Uint8Array | undefined;
+  private tailAt = 0;
   private readonly source: AsyncIterator<Uint8Array> | Iterator<Uint8Array>;
   private done = false;
 
@@ -57,6 +64,10 @@ export class ChunkReader {
    */
   async ensure(n: number): Promise<boolean> {
     if (this.buf.length - this.pos >= n) return true;
+    if (this.tail !== undefined && this.pos >= this.tailAt) {
+      this.leaveBridge();
+      if (this.buf.length - this.pos >= n) return true;
+    }
     if (this.buf.length === this.pos) {
       const next = await this.nextChunk();
       if (!next) return false;
@@ -73,7 +84,7 @@ export class ChunkReader {
     let bridge = new Uint8Array(Math.max(rest, Math.min(n, rest + BRIDGE_START)));
     bridge.set(this.buf.subarray(this.pos));
     let filled = rest;
-    let complete = false;
+    this.tail = undefined;
     while (filled < n) {
       const next = await this.nextChunk();
       if (!next) break;
@@ -84,14 +95,33 @@ export class ChunkReader {
         bridge = grown;
       }
       bridge.set(next.subarray(0, take), filled);
+      if (take < next.length) {
+        this.pending.unshift(next.subarray(take));
+        this.tail = next;
+        this.tailAt = filled;
+      }
       filled += take;
-      if (take < next.length) this.pending.unshift(next.subarray(take));
     }
-    complete = filled >= n;
     this.base += this.pos;
     this.buf = bridge.subarray(0, filled);
     this.pos = 0;
-    return complete;
+    return filled >= n;
+  }
+
+  /**
+   * Goes back from a bridge to the chunk its last bytes came from, once
+   * reading has passed the bytes of the chunk before. Readers that take
+   * records as they come (rather than exactly what they asked for) would
+   * otherwise stay on bridges, each a copy of a few bytes, to the end of
+   * the chunk.
+   */
+  private leaveBridge(): void {
+    const chunk = this.tail!;
+    this.tail = undefined;
+    this.pending.shift();
+    this.base += this.tailAt;
+    this.pos -= this.tailAt;
+    this.buf = chunk;
   }
 
   /** Consumes `n` bytes; false if the input ends first. */
@@ -111,6 +141,7 @@ export class ChunkReader {
    * `limit` bytes. For the tail of a stream that must be held whole.
    */
   async rest(limit: number): Promise<Uint8Array | undefined> {
+    this.tail = undefined;
     const parts: Uint8Array[] = [this.buf.slice(this.pos)];
     let total = parts[0]!.length;
     // What is buffered already counts too (all of an in-memory input is).
