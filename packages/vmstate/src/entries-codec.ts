@@ -180,7 +180,10 @@ function vmsdFrom(model: VmsdModel, entries: readonly VmStateEntry[], version: n
     }
     i++;
   }
-  if (i < entries.length) decodeFail(`${entries.length - i} entries after the last field of ${model.info.name}`, path, `${i} entries`);
+  if (i < entries.length) {
+    const extra = entries.length - i;
+    decodeFail(`${extra} ${extra === 1 ? "entry" : "entries"} more than ${model.info.name} has fields (written by another layout of the device?)`, path, `${i} ${i === 1 ? "entry" : "entries"}`);
+  }
   return state;
 }
 

@@ -15,16 +15,20 @@ import {
   type Registry,
   type SecFull,
   type StreamedSecMin,
-  emptyRegistry,
   readSections,
 } from "@qber/core";
 import { type RamBlock, type RamRecord, newRamWriteState, writeRamRecords } from "@qber/ram";
 import { type Vmdesc, describeFromVmdesc, encodeLegacy, entriesToState, parseVmdesc, vmdescBodySize } from "@qber/vmstate";
+import { defaultRegistry } from "../registry.js";
 import { writeConfiguration } from "./configuration.js";
 import { ReservedName, type StreamInfo, decodeStreamInfo } from "./reserved-sections.js";
 
 export interface ExportOptions {
-  /** Device plugins; used before the file's vmdesc. */
+  /**
+   * Device plugins, used before the file's vmdesc (default: the ones the qber
+   * command uses, every model of @qber/devices). A section decoded by a
+   * plugin on import needs that plugin here.
+   */
   readonly registry?: Registry;
   /** Called as input is consumed, with the BER byte offset reached. */
   readonly onProgress?: (offset: number) => void;
@@ -55,7 +59,7 @@ class Exporter {
     private readonly options: ExportOptions,
   ) {
     this.w = new LegacyWriter(sink);
-    this.registry = options.registry ?? emptyRegistry;
+    this.registry = options.registry ?? defaultRegistry;
   }
 
   async run(source: ByteSource): Promise<ExportSummary> {

@@ -17,7 +17,6 @@ import {
   type SecFull,
   type SecFullContents,
   SectionWriter,
-  emptyRegistry,
   KIND_COMPR,
   KIND_FULL,
   KIND_XBZRLE,
@@ -25,11 +24,16 @@ import {
 } from "@qber/core";
 import { type RamRecord, type RamRecordVisitor, newRamParseState, parseRamRecords } from "@qber/ram";
 import { type Vmdesc, type VmdescDevice, decodeLegacy, describeFromVmdesc, parseVmdesc, stateToEntries, vmdescBodySize } from "@qber/vmstate";
+import { defaultRegistry } from "../registry.js";
 import { configurationCapabilities, readConfiguration } from "./configuration.js";
 import { RESERVED_SECTION_ID, ReservedName, type StreamInfo, encodeStreamInfo } from "./reserved-sections.js";
 
 export interface ImportOptions {
-  /** Device plugins; sections without one are decoded from the stream's vmdesc. */
+  /**
+   * Device plugins (default: the ones the qber command uses, every model of
+   * @qber/devices); sections without one are decoded from the stream's
+   * vmdesc. `emptyRegistry` decodes every device by the vmdesc alone.
+   */
   readonly registry?: Registry;
   /** Largest device state (everything after the RAM) held in memory, in bytes (default 256 MiB). */
   readonly maxDeviceState?: number;
@@ -98,7 +102,7 @@ class Importer {
   ) {
     this.r = new LegacyReader(source, options.maxVmdescLength === undefined ? {} : { maxVmdescLength: options.maxVmdescLength });
     this.out = new SectionWriter(sink);
-    this.registry = options.registry ?? emptyRegistry;
+    this.registry = options.registry ?? defaultRegistry;
   }
 
   private async write(s: SecFull): Promise<void> {
