@@ -97,7 +97,7 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
   const start = async (): Promise<BerOut> => {
     const file = headerAt(window, 0);
     framing = file.length < 0 ? "indefinite" : "definite";
-    const w = new BerOut(cmp.expect, framing);
+    const w = new BerOut(cmp.consumer, framing);
     if (framing === "definite") {
       const version = headerAt(window, file.headerLength);
       const top = headerAt(window, file.headerLength + version.headerLength + version.length);
@@ -187,6 +187,9 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
       } else {
         out.beginMin(s.sectionId, lengths);
       }
+      // The rest of the section is read as pages and compared as it is
+      // rewritten: the window need not hold it back to its start.
+      keepFrom = Number.POSITIVE_INFINITY;
       await put(`{\n      "type": "min",\n      "id": "${s.sectionId}",\n      "lengths": "${lengths}",\n      "blocks": [`);
       let b = 0;
       for await (const block of s.blocks) {
