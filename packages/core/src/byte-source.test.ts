@@ -1,5 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
-import { closeSync, openSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
+import { closeSync, constants, openSync, writeFileSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -40,6 +40,28 @@ describe("byte sources", () => {
       const got = await collect(fdSource(fd, { chunkSize: 4096 }));
       expect(got.length).toBe(70005);
       expect(got.subarray(69995)).toEqual(Uint8Array.from([1, 1, 1, 1, 1, 2, 2, 2, 2, 2]));
+    } finally {
+      closeSync(fd);
+      writer.kill();
+    }
+  });
+
+  it("fdSource waits on a non-blocking pipe that is empty for a while", async () => {
+    const fifo = join(dir, "fifo-nonblocking");
+    execFileSync("mkfifo", [fifo]);
+    const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
+    const writer = spawn(process.execPath, ["-e", `const fs = require("fs"); const fd = fs.openSync(${JSON.stringify(fifo)}, "w"); setTimeout(() => fs.writeSync(fd, Buffer.alloc(3, 7)), 100); setTimeout(() => fs.writeSync(fd, Buffer.alloc(2, 8)), 200);`], { stdio: "inherit" });
+    try {
+      // Our own write end keeps the pipe from reading as ended before the
+      // writer has opened it; it goes once the writer's first bytes are in.
+      let hold: number | undefined = openSync(fifo, constants.O_WRONLY | constants.O_NONBLOCK);
+      const parts: number[] = [];
+      for await (const chunk of fdSource(fd)) {
+        parts.push(...chunk);
+        if (hold !== undefined) closeSync(hold);
+        hold = undefined;
+      }
+      expect(parts).toEqual([7, 7, 7, 8, 8]);
     } finally {
       closeSync(fd);
       writer.kill();
