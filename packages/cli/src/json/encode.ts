@@ -17,7 +17,7 @@ import { RESERVED_SECTION_ID, ReservedName } from "../bridge/reserved-sections.j
 import { type DeviceLookup, type Description, decodeDevice, deviceProblems, vmdescIndex } from "../validate/device.js";
 import { BerOut, type MinSizes, blockLengths, minLengths, minSize, pageSize } from "./ber-out.js";
 import { JsonReader } from "./json-reader.js";
-import { JSON_FORMAT, type Lengths, bigOf, bytesOf, jsonError, pageFromJson, secFullFromJson } from "./model.js";
+import { JSON_FORMAT, type Lengths, bigOf, bytesOf, jsonError, pageFromJson, secFullFromJson, shown } from "./model.js";
 
 /** What the JSON walk hands out, in file order. */
 interface Visitor {
@@ -64,8 +64,7 @@ async function walk(r: JsonReader, v: Visitor): Promise<void> {
       sawFormat = true;
     } else if (key === "formatVersion") {
       const fv = await r.value();
-      // Only a scalar is echoed: JSON.stringify of a deeply nested value overflows the stack.
-      if (fv !== 1) jsonError(`formatVersion ${fv === null || typeof fv !== "object" ? JSON.stringify(fv) : Array.isArray(fv) ? "(an array)" : "(an object)"} is not supported (1)`, "formatVersion");
+      if (fv !== 1) jsonError(`formatVersion ${shown(fv)} is not supported (1)`, "formatVersion");
     } else if (key === "framing") {
       const f = await r.value();
       if (f !== "definite" && f !== "indefinite") jsonError('framing must be "definite" or "indefinite"', "framing");

@@ -64,6 +64,18 @@ export function jsonError(reason: string, where: string): never {
   throw new QberEncodeError(`invalid JSON form: ${reason}`, where === "" ? {} : { path: [where] });
 }
 
+/**
+ * A value of the input as an error message shows it: short, and never the
+ * value itself when it is an array or object (which may nest deeper than
+ * JSON.stringify can go).
+ */
+export function shown(v: unknown): string {
+  if (Array.isArray(v)) return "(an array)";
+  if (v !== null && typeof v === "object") return "(an object)";
+  if (typeof v === "string") return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  return v === undefined ? "(nothing)" : String(v);
+}
+
 
 export function hexOf(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
@@ -162,7 +174,7 @@ export function entryFromJson(v: unknown, where: string): VmStateEntry {
     case "subsecl":
       return { kind: "subsecl", value: arrayOf(x, `${where}.subsecl`).map((s, i) => subsectionFromJson(s, `${where}.subsecl[${i}]`)) };
     default:
-      return jsonError(`unknown entry kind ${JSON.stringify(k)}`, where);
+      return jsonError(`unknown entry kind ${shown(k)}`, where);
   }
 }
 
@@ -199,7 +211,7 @@ export function contentsFromJson(v: unknown, where: string): SecFullContents {
     case "ramblid":
       return { kind: "ramblid", value: ramblidFromJson(o[k], `${where}.ramblid`) };
     default:
-      return jsonError(`unknown contents kind ${JSON.stringify(k)}`, where);
+      return jsonError(`unknown contents kind ${shown(k)}`, where);
   }
 }
 
@@ -228,7 +240,7 @@ export function pageFromJson(v: unknown, where: string): RamPage {
     case "hook":
       return { kind };
     default:
-      return jsonError(`unknown page kind ${JSON.stringify(kind)} (compr, fullpage, xbzrle, hook)`, where);
+      return jsonError(`unknown page kind ${shown(kind)} (compr, fullpage, xbzrle, hook)`, where);
   }
 }
 
