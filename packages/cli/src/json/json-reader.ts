@@ -4,7 +4,6 @@
  * (`value()`), each bounded in size. Text arrives in chunks; memory holds the
  * current value and one chunk, not the document.
  */
-import { isAscii } from "node:buffer";
 
 export class JsonSyntaxError extends Error {
   override readonly name = "JsonSyntaxError";
@@ -31,8 +30,6 @@ export class JsonReader {
   private done = false;
   private readonly it: AsyncIterator<Uint8Array | string>;
   private readonly decoder = new TextDecoder("utf-8", { fatal: true });
-  /** Every chunk so far was ASCII, so the decoder holds no partial character. */
-  private ascii = true;
   /** Per open object or array: whether its first member is still to come. */
   private readonly first: boolean[] = [];
   private readonly maxValue: number;
@@ -69,7 +66,7 @@ export class JsonReader {
           this.done = true;
           text = this.decoder.decode();
         } else {
-          text = typeof r.value === "string" ? r.value : this.textOf(r.value);
+          text = typeof r.value === "string" ? r.value : this.decoder.decode(r.value, { stream: true });
         }
       } catch {
         this.fail("the text is not UTF-8", this.base + this.buf.length + got);
@@ -82,18 +79,6 @@ export class JsonReader {
     this.buf = this.buf.slice(this.pos) + (texts.length === 1 ? texts[0]! : texts.join(""));
     this.pos = 0;
     return any;
-  }
-
-  /**
-   * A chunk's text. ASCII (all of what `qber decode` writes, but for names)
-   * is also Latin-1, which Node turns into a string ten times faster than
-   * the UTF-8 decoder; after the first chunk that is not, the decoder
-   * takes every chunk, since it may hold part of a character.
-   */
-  private textOf(bytes: Uint8Array): string {
-    if (this.ascii && isAscii(bytes)) return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
-    this.ascii = false;
-    return this.decoder.decode(bytes, { stream: true });
   }
 
   /** The next non-blank character, not consumed; undefined at the end of the text. */
