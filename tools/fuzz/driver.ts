@@ -3,6 +3,8 @@
  * watching memory. Hangs cannot be interrupted here: run.ts runs this in a
  * worker thread and terminates it when an input overruns.
  */
+import { setFlagsFromString } from "node:v8";
+import { runInNewContext } from "node:vm";
 import type { Corpus } from "./corpus.js";
 import { type FuzzInput, isExpectedError, makeInput, runTarget } from "./targets.js";
 import { type Stats, failureOf, newStats } from "./stats.js";
@@ -22,6 +24,16 @@ export interface RunOptions {
   /** Called before each input (the worker publishes the index for its watchdog). */
   readonly onStart?: (index: number) => void;
 }
+
+/**
+ * A full garbage collection. Memory is judged after one, so the check counts
+ * what inputs leave behind, not garbage the collector has not reached yet
+ * (which, near the limit, flagged inputs or not from run to run).
+ */
+const collectGarbage = ((): (() => void) => {
+  setFlagsFromString("--expose-gc");
+  return runInNewContext("gc") as () => void;
+})();
 
 /** Runs one input: the outcome, classified. */
 export async function runOne(input: FuzzInput, stats: Stats, options: RunOptions = {}): Promise<void> {
@@ -87,7 +99,11 @@ export async function runRange(corpus: Corpus, target: Target, seed: number, fro
       const input = makeInput(corpus, target, seed, index);
       current = input;
       await runOne(input, stats, options);
-      const rss = process.memoryUsage.rss();
+      let rss = process.memoryUsage.rss();
+      if (rss > Math.max(maxRss, rssState.flagged)) {
+        collectGarbage();
+        rss = process.memoryUsage.rss();
+      }
       if (rss > Math.max(maxRss, rssState.flagged)) {
         // Charged once per new high, to the input that reached it.
         stats.failures.push(failureOf(input, "memory", `resident memory reached ${(rss / 2 ** 20).toFixed(0)} MiB (limit ${(maxRss / 2 ** 20).toFixed(0)} MiB)`, 0));
