@@ -5,16 +5,15 @@
  * bytes back to the section's start.
  */
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, expect, it } from "vitest";
-import { LOAD_AT, writeLoad } from "./pipeline.js";
+import { LOAD_AT, measuredScript, readSteps, writeLoad } from "./pipeline.js";
 
 const dir = mkdtempSync(join(tmpdir(), "qber-decode-memory-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
-const measured = fileURLToPath(new URL("./measured.mjs", import.meta.url));
+const measured = measuredScript();
 
 it("qber decode of a 512 MiB machine stays within 256 MiB", () => {
   const load = writeLoad(dir, 0.5);
@@ -22,7 +21,7 @@ it("qber decode of a 512 MiB machine stays within 256 MiB", () => {
   const log = join(dir, "measure.jsonl");
   execFileSync(process.execPath, [measured, "compose", "--machine", "pc", "--memory", "512M", "--load", `${LOAD_AT}=${load.path}`, "-o", ber]);
   execFileSync(process.execPath, [measured, "decode", ber, "-o", "/dev/null", "-q"], { env: { ...process.env, QBER_MEASURE: log } });
-  const [step] = readFileSync(log, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { code: number; peakRssMiB: number });
+  const [step] = readSteps(log);
   expect(step?.code).toBe(0);
   expect(step!.peakRssMiB).toBeLessThanOrEqual(256);
 }, 120_000);

@@ -36,7 +36,7 @@ export interface ScaleRun {
 }
 
 /** tools/scale/measured.mjs, found from this file upwards (works from source and from dist). */
-function measuredScript(): string {
+export function measuredScript(): string {
   for (let dir = dirname(fileURLToPath(import.meta.url)); ; dir = dirname(dir)) {
     const candidate = join(dir, "scale", "measured.mjs");
     if (existsSync(candidate)) return candidate;
@@ -91,11 +91,14 @@ export function runScalePipeline(dir: string, gib: number, load: ScaleLoad): Sca
   const t = performance.now();
   const r = spawnSync("bash", ["-o", "pipefail", "-c", pipeline], { encoding: "utf8", maxBuffer: 1 << 20 });
   const seconds = (performance.now() - t) / 1000;
-  const steps = existsSync(log)
-    ? readFileSync(log, "utf8")
-        .trim()
-        .split("\n")
-        .map((l) => JSON.parse(l) as ScaleStep)
-    : [];
-  return { seconds, status: r.status, stderr: r.stderr, steps, image: join(out, "pc.ram.img") };
+  return { seconds, status: r.status, stderr: r.stderr, steps: readSteps(log), image: join(out, "pc.ram.img") };
+}
+
+/** The steps measured.mjs logged to `log` (QBER_MEASURE), one per process. */
+export function readSteps(log: string): ScaleStep[] {
+  if (!existsSync(log)) return [];
+  return readFileSync(log, "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as ScaleStep);
 }

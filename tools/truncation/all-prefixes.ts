@@ -3,8 +3,8 @@
  * as a QEMU stream and as its BER import, must be rejected as incomplete
  * (the one exception: a stream cut right after its EOF record, before the
  * optional vmdesc, is complete and may be accepted; the tool says which it
- * was). Quadratic, so not a
- * CI test (prefixes.test.ts samples the same check):
+ * was). Quadratic, so not a CI test (prefixes.test.ts samples the same
+ * check):
  *
  *   npm run truncation -- [--jobs J] [--only NAME] [--format qemu|ber]
  *

@@ -47,19 +47,16 @@ describe("summarizeSnapshot's XBZRLE cache", () => {
 
   it("applies deltas in a long run of writes through a small cache", async () => {
     // Many more writes than the cache holds, each page rewritten by a delta right after.
+    const base = (n: number): Uint8Array => page(n & 0xff);
+    const next = (n: number): Uint8Array => {
+      const p = base(n);
+      p[n % PAGE_SIZE] = (n & 0xff) ^ 0xff;
+      return p;
+    };
     const pages: RamPage[] = [];
-    for (let n = 0; n < 3000; n++) {
-      const base = page(n & 0xff);
-      const next = base.slice();
-      next[n % PAGE_SIZE] ^= 0xff;
-      pages.push(full(n, base), delta(n, base, next));
-    }
+    for (let n = 0; n < 3000; n++) pages.push(full(n, base(n)), delta(n, base(n), next(n)));
     const s = await summarizeSnapshot(await file(pages), { xbzrleCacheBytes: 4 * PAGE_SIZE });
     const ram = s.ram[0]!;
-    for (const n of [0, 1234, 2999]) {
-      const next = page(n & 0xff);
-      next[n % PAGE_SIZE] ^= 0xff;
-      expect(pageDigest(ram, n)).toEqual(sha16(next));
-    }
+    for (const n of [0, 1234, 2999]) expect(pageDigest(ram, n)).toEqual(sha16(next(n)));
   });
 });

@@ -97,7 +97,7 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
   const start = async (): Promise<BerOut> => {
     const file = headerAt(window, 0);
     framing = file.length < 0 ? "indefinite" : "definite";
-    const w = new BerOut(cmp.consumer, framing);
+    const w = new BerOut(cmp.expect, framing);
     if (framing === "definite") {
       const version = headerAt(window, file.headerLength);
       const top = headerAt(window, file.headerLength + version.headerLength + version.length);

@@ -76,7 +76,6 @@ export function shown(v: unknown): string {
   return v === undefined ? "(nothing)" : String(v);
 }
 
-
 export function hexOf(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("hex");
 }

@@ -4,29 +4,16 @@
  * trims), and a comparator checks that what the writer would produce equals
  * the input, section by section.
  */
-import type { ByteSource, ChunkConsumer } from "@qber/core";
-
-/** Buffers of trimmed chunks kept for the next copies. */
-const SPARE_BUFFERS = 4;
+import type { ByteSource } from "@qber/core";
 
 export class ByteWindow {
-  private chunks: { start: number; bytes: Uint8Array; whole: Uint8Array }[] = [];
-  /**
-   * Buffers of trimmed chunks, reused for the next copies: a fresh buffer
-   * per 2 MiB chunk left hundreds of MiB of freed buffers to the garbage
-   * collector on a large file.
-   */
-  private readonly spare: Uint8Array[] = [];
+  private chunks: { start: number; bytes: Uint8Array }[] = [];
   /** Offset just past the last byte seen. */
   end = 0;
 
   append(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
-    const i = this.spare.findIndex((b) => b.length >= chunk.length);
-    const whole = i < 0 ? new Uint8Array(chunk.length) : this.spare.splice(i, 1)[0]!;
-    const bytes = whole.subarray(0, chunk.length);
-    bytes.set(chunk);
-    this.chunks.push({ start: this.end, bytes, whole });
+    this.chunks.push({ start: this.end, bytes: chunk.slice() });
     this.end += chunk.length;
   }
 
@@ -43,7 +30,7 @@ export class ByteWindow {
       if (c.start + c.bytes.length > offset) break;
       n++;
     }
-    for (const c of this.chunks.splice(0, n)) if (this.spare.length < SPARE_BUFFERS) this.spare.push(c.whole);
+    if (n > 0) this.chunks.splice(0, n);
   }
 
   byteAt(offset: number): number | undefined {
@@ -53,7 +40,7 @@ export class ByteWindow {
     return undefined;
   }
 
-  /** Bytes [a, b), which must be held; a view (valid until the window is trimmed) when they lie in one chunk, else a copy. */
+  /** Bytes [a, b), which must be held; a view when they lie in one chunk, else a copy. */
   slice(a: number, b: number): Uint8Array {
     if (a < this.start || b > this.end) throw new Error(`bytes ${a}..${b} are not held (${this.start}..${this.end})`);
     const out = new Uint8Array(b - a);
@@ -138,19 +125,6 @@ export class Comparator {
     if (this.failed || chunk.length === 0) return;
     this.queue.push(chunk);
     this.pump();
-  };
-
-  /**
-   * `expect` as a sink that is done with each chunk when its write returns
-   * (what is not compared yet is copied), so the writer reuses its buffer
-   * instead of allocating one per chunk.
-   */
-  readonly consumer: ChunkConsumer = {
-    kind: "chunk-consumer",
-    write: async (chunk) => {
-      this.expect(chunk);
-      this.queue = this.queue.map((q) => (q.buffer === chunk.buffer ? q.slice() : q));
-    },
   };
 
   private fail(at: number): void {
