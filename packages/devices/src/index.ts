@@ -1,4 +1,4 @@
-export { devicePlugins, devicesRegistry, deviceDescriptions } from "./registry.js";
+export { devicePlugins, devicesRegistry, defaultRegistry, deviceDescriptions } from "./registry.js";
 export * from "./plugins-x86.js";
 export * from "./plugins-pc.js";
 export * from "./plugins-addons.js";

@@ -4,6 +4,7 @@
  */
 import { type Registry, type SectionPlugin, createRegistry } from "@qber/core";
 import type { TObject } from "typebox";
+import { ramPlugin } from "@qber/ram";
 import { addonDescriptions, addonPlugins } from "./plugins-addons.js";
 import { pcDescriptions, pcPlugins } from "./plugins-pc.js";
 import { x86Descriptions, x86Plugins } from "./plugins-x86.js";
@@ -15,3 +16,6 @@ export const devicesRegistry: Registry = createRegistry(...devicePlugins);
 
 /** A device's vmstate description by plugin id (`@qber/devices:hpet`). */
 export const deviceDescriptions: Readonly<Record<string, TObject>> = Object.freeze({ ...x86Descriptions, ...pcDescriptions, ...addonDescriptions });
+
+/** Every device model here and RAM's block list: what the qber library and command use unless given another registry. */
+export const defaultRegistry: Registry = createRegistry(devicesRegistry, ramPlugin);
