@@ -11,6 +11,11 @@
  * - `qemu:vmdesc`: the JSON description QEMU appends after EOF, as an
  *   oldblob of its exact bytes. Written before the first device section so
  *   readers can decode devices as they stream; exported after EOF.
+ * - `libvirt:save`: the libvirt save image the stream came in, as an oldblob
+ *   of its exact header and metadata bytes (the 92-byte header, the domain
+ *   XML, the cookie XML and libvirt's padding: everything before the
+ *   stream). Written first, so export can rebuild the image around the
+ *   stream before writing any of it.
  *
  * None of these has a section id on the wire; they carry -1.
  */
@@ -19,6 +24,7 @@ export const ReservedName = {
   stream: "qemu:stream",
   end: "qemu:end",
   vmdesc: "qemu:vmdesc",
+  libvirtSave: "libvirt:save",
 } as const;
 
 /** Section id of the reserved sections: QEMU never uses a negative id. */
@@ -43,7 +49,7 @@ export function decodeStreamInfo(bytes: Uint8Array): StreamInfo {
 }
 
 /** What a reserved section is, by name (undefined for any other name). */
-export type ReservedKind = "configuration" | "stream-info" | "end-marker" | "vmdesc";
+export type ReservedKind = "configuration" | "stream-info" | "end-marker" | "vmdesc" | "libvirt-save";
 
 export function reservedKind(name: string): ReservedKind | undefined {
   switch (name) {
@@ -55,6 +61,8 @@ export function reservedKind(name: string): ReservedKind | undefined {
       return "end-marker";
     case ReservedName.vmdesc:
       return "vmdesc";
+    case ReservedName.libvirtSave:
+      return "libvirt-save";
     default:
       return undefined;
   }

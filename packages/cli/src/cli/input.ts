@@ -3,6 +3,7 @@
  * formats apart is the library's (@qber/qemu/input); this adds stdin.
  */
 import { fstatSync } from "node:fs";
+import type { Command } from "commander";
 import { type SnapshotFormat, fdSource } from "@qber/core";
 import { type BerSource, type Input, berSource, openFile, openStream } from "@qber/qemu/input";
 import { registryFor } from "./context.js";
@@ -31,10 +32,22 @@ export const stdin = {
   },
 };
 
-export async function openInput(path: string, expect?: SnapshotFormat): Promise<Input> {
-  if (path === "-") return openStream("stdin", stdin.source(), expect);
+/** The options every reading command has for its inputs' containers. */
+export interface InputFlags {
+  /** A qcow2 image's internal snapshot, by ID or tag. */
+  readonly snapshot?: string;
+}
+
+/** Adds the input options (InputFlags) to a reading command. */
+export function inputOptions(command: Command): Command {
+  return command.option("--snapshot <id|tag>", "qcow2 image: the internal snapshot to read (default: the only one holding VM state)");
+}
+
+export async function openInput(path: string, flags: InputFlags = {}, expect?: SnapshotFormat): Promise<Input> {
+  const options = { ...(expect ? { expect } : {}), ...(flags.snapshot !== undefined ? { snapshot: flags.snapshot } : {}) };
+  if (path === "-") return openStream("stdin", stdin.source(), options);
   try {
-    return await openFile(path, expect);
+    return await openFile(path, options);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "ENOENT") throw new UsageError(`${path}: no such file`, 1);
     throw e;

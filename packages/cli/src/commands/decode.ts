@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { berOf, openInput } from "../cli/input.js";
+import { berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { RawSectionsNeeded, type SectionSpan, decodeToJson } from "@qber/snapshot/json";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function decodeCommand(program: Command): void {
+  inputOptions(
   limitOptions(
     program
     .command("decode")
@@ -26,12 +27,12 @@ Examples:
   qber decode vm.mig -o - --no-fields | jq '.sections[] | select(.type == "full") | .name'
   qber decode vm.ber -o vm.json && qber encode vm.json -o same.ber && cmp vm.ber same.ber`,
     )
-    .action(async (file: string, opts: { output: string; fields: boolean } & LimitFlags) => {
+    .action(async (file: string, opts: { output: string; fields: boolean } & LimitFlags & InputFlags) => {
       const limits = decodeLimitsOf(opts);
       const quiet = program.opts<{ quiet?: boolean }>().quiet;
       let rawMins: ReadonlyMap<number, SectionSpan> | undefined;
       for (let attempt = 0; ; attempt++) {
-        const input = await openInput(file);
+        const input = await openInput(file, opts);
         const { source, done } = berOf(input, opts);
         const bar = progress("decode", input.format === "ber" ? input.size : undefined, quiet);
         try {
@@ -65,5 +66,5 @@ Examples:
       }
     }),
     { ber: true, qemu: true },
-  );
+  ));
 }

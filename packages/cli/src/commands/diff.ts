@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { print, registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { type Input, berOf, openInput } from "../cli/input.js";
+import { type Input, berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
 import { diffSummaries } from "@qber/snapshot/diff";
 import { DEFAULT_XBZRLE_CACHE_BYTES, type SnapshotSummary, summarizeSnapshot } from "@qber/snapshot/diff";
@@ -19,10 +19,10 @@ export class SnapshotsDiffer extends UsageError {
 }
 
 /** Opens the inputs of a two-file command: at most one may be stdin. */
-export async function openInputs(files: readonly string[]): Promise<Input[]> {
+export async function openInputs(files: readonly string[], flags: InputFlags = {}): Promise<Input[]> {
   if (files.filter((f) => f === "-").length > 1) throw new UsageError("only one input can be - (stdin)");
   const inputs: Input[] = [];
-  for (const f of files) inputs.push(await openInput(f));
+  for (const f of files) inputs.push(await openInput(f, flags));
   return inputs;
 }
 
@@ -56,6 +56,7 @@ export async function summarizeInput(input: Input, options: { xbzrleCacheBytes: 
 
 export function diffCommand(program: Command): void {
   if (program.commands.some((c) => c.name() === "diff")) return;
+  inputOptions(
   limitOptions(
     program
     .command("diff")
@@ -76,10 +77,10 @@ Examples:
   qber diff a.mig b.mig --json | jq '.sections.changed[] | {name, fields}'
   qber diff a.ber b.ber --json | jq '.ram.blocks[] | select(.differentPages > 0) | .ranges'`,
     )
-    .action(async (fileA: string, fileB: string, opts: { json?: boolean; xbzrleCache?: string } & LimitFlags) => {
+    .action(async (fileA: string, fileB: string, opts: { json?: boolean; xbzrleCache?: string } & LimitFlags & InputFlags) => {
       const xbzrleCacheBytes = cacheBytes(opts.xbzrleCache);
       const quiet = program.opts<{ quiet?: boolean }>().quiet ?? false;
-      const [a, b] = (await openInputs([fileA, fileB])) as [Input, Input];
+      const [a, b] = (await openInputs([fileA, fileB], opts)) as [Input, Input];
       const sa = await summarizeInput(a, { xbzrleCacheBytes, quiet, flags: opts });
       const sb = await summarizeInput(b, { xbzrleCacheBytes, quiet, flags: opts });
       const d = diffSummaries(sa, sb, { names: [a.name, b.name] });
@@ -87,5 +88,5 @@ Examples:
       if (!d.identical) throw new SnapshotsDiffer(a.name, b.name);
     }),
     { ber: true, qemu: true },
-  );
+  ));
 }

@@ -3,11 +3,12 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { blockFileName, fileRamSink, reconstructRam } from "@qber/ram";
 import { print } from "../cli/context.js";
-import { berOf, openInput } from "../cli/input.js";
+import { berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function extractRamCommand(program: Command): void {
+  inputOptions(
   limitOptions(
     program
     .command("extract-ram")
@@ -24,8 +25,8 @@ Examples:
   qber extract-ram vm.ber -o ram/        # ram/pc.ram.img, ram/pc.bios.img, ram/_rom_etc_acpi_tables.img, ...
   qber extract-ram vm.mig -o ram/ && cmp ram/pc.ram.img dump.bin`,
     )
-    .action(async (file: string, opts: { output: string } & LimitFlags) => {
-      const input = await openInput(file);
+    .action(async (file: string, opts: { output: string } & LimitFlags & InputFlags) => {
+      const input = await openInput(file, opts);
       const { source, done } = berOf(input, opts);
       const limits = decodeLimitsOf(opts);
       const bar = progress("extract-ram", input.size, program.opts<{ quiet?: boolean }>().quiet);
@@ -53,5 +54,5 @@ Examples:
       }
     }),
     { ber: true, qemu: true },
-  );
+  ));
 }

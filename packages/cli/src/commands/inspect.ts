@@ -1,13 +1,11 @@
 import type { Command } from "commander";
+import { readQcow2Snapshots } from "@qber/qemu/input";
 import { print, registryFor } from "../cli/context.js";
-import { berOf, openInput } from "../cli/input.js";
+import { containersJson, containersText, snapshotsJson, snapshotsText, table } from "../cli/containers.js";
+import { berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
 import { type InspectReport, inspectFile } from "@qber/snapshot/inspect";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd()).join("\n") + "\n";
-}
 
 export function renderInspect(report: InspectReport, fields: boolean): string {
   const rows = [["#", "id", "name", "inst", "ver", "kind", "bytes", "decoded"]];
@@ -33,8 +31,10 @@ export function inspectCommand(program: Command): void {
   const command = program
     .command("inspect")
     .summary("list the sections, RAM and device fields of a snapshot")
-    .description("List a snapshot's sections (id, name, instance, version, kind, bytes, how the contents were decoded) and a RAM summary per block. Reads qber BER files and QEMU streams.")
-    .argument("<file>", "BER file or QEMU stream, or - for stdin")
+    .description(
+      "List a snapshot's sections (id, name, instance, version, kind, bytes, how the contents were decoded) and a RAM summary per block. Reads qber BER files and QEMU streams, bare or in a container (libvirt save image, compressed stream, qcow2 snapshot), and shows what the container says. For a qcow2 image without --snapshot, lists its internal snapshots as qemu-img snapshot -l does.",
+    )
+    .argument("<file>", "snapshot file, or - for stdin")
     .option("--json", "print one JSON document (see docs/cli.md)")
     .option("--fields", "also print every device's fields by name")
     .addHelpText(
@@ -43,14 +43,26 @@ export function inspectCommand(program: Command): void {
 Examples:
   qber inspect vm.ber
   qber inspect vm.mig --fields
+  qber inspect guest.save
+  qber inspect disk.qcow2
+  qber inspect disk.qcow2 --snapshot 1
   qber inspect vm.ber --json | jq '.sections[] | select(.kind == "device") | .name'`,
     )
-    .action(async (file: string, opts: { json?: boolean; fields?: boolean } & LimitFlags) => {
-      const input = await openInput(file);
+    .action(async (file: string, opts: { json?: boolean; fields?: boolean } & LimitFlags & InputFlags) => {
+      const image = file !== "-" && opts.snapshot === undefined ? await readQcow2Snapshots(file) : undefined;
+      if (image) {
+        await print(opts.json ? JSON.stringify(snapshotsJson(image), null, 2) + "\n" : snapshotsText(file, image));
+        return;
+      }
+      const input = await openInput(file, opts);
       const { source, done } = berOf(input, opts);
       const limits = decodeLimitsOf(opts);
       const [report] = await Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false, ...(limits ? { limits } : {}) }), done]);
-      await print(opts.json ? JSON.stringify(report, null, 2) + "\n" : renderInspect(report, opts.fields ?? false));
+      await print(
+        opts.json
+          ? JSON.stringify(input.containers.length > 0 ? { containers: containersJson(input.containers), ...report } : report, null, 2) + "\n"
+          : containersText(input.containers) + renderInspect(report, opts.fields ?? false),
+      );
     });
-  limitOptions(command, { ber: true, qemu: true });
+  inputOptions(limitOptions(command, { ber: true, qemu: true }));
 }

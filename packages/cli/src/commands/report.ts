@@ -2,7 +2,7 @@ import { once } from "node:events";
 import type { Command } from "commander";
 import type { ByteSink } from "@qber/core";
 import { UsageError } from "../cli/errors.js";
-import type { Input } from "../cli/input.js";
+import { type Input, type InputFlags, inputOptions } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
 import { DEFAULT_MAX_CELLS } from "@qber/snapshot/report";
 import { type ReportFile, renderReport } from "@qber/snapshot/report";
@@ -25,6 +25,7 @@ function cells(v: string | undefined): number {
 
 export function reportCommand(program: Command): void {
   if (program.commands.some((c) => c.name() === "report")) return;
+  inputOptions(
   limitOptions(
     program
     .command("report")
@@ -45,12 +46,12 @@ Examples:
   qber report vm.mig -o - > vm.html
   qber report before.ber after.ber -o changes.html`,
     )
-    .action(async (fileA: string, fileB: string | undefined, opts: { output: string; maxCells?: string; xbzrleCache?: string } & LimitFlags) => {
+    .action(async (fileA: string, fileB: string | undefined, opts: { output: string; maxCells?: string; xbzrleCache?: string } & LimitFlags & InputFlags) => {
       const maxCellsPerBlock = cells(opts.maxCells);
       const xbzrleCacheBytes = cacheBytes(opts.xbzrleCache);
       const quiet = program.opts<{ quiet?: boolean }>().quiet ?? false;
       const files = fileB === undefined ? [fileA] : [fileA, fileB];
-      const inputs = await openInputs(files);
+      const inputs = await openInputs(files, opts);
       const reports: ReportFile[] = [];
       for (const input of inputs as Input[]) {
         const summary = await summarizeInput(input, { xbzrleCacheBytes, quiet, flags: opts });
@@ -60,5 +61,5 @@ Examples:
       await withOutput(opts.output, files, (out) => writeAll(out, Buffer.from(html, "utf8")));
     }),
     { ber: true, qemu: true },
-  );
+  ));
 }

@@ -2,7 +2,8 @@ import type { Command } from "commander";
 import { isQberError } from "@qber/core";
 import { print, registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { berOf, openInput } from "../cli/input.js";
+import { containersJson, containersText } from "../cli/containers.js";
+import { berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
 import { type Problem, type ValidationReport, problemOfError, validateFile } from "@qber/snapshot/validate";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
@@ -24,6 +25,7 @@ export function renderReport(name: string, r: ValidationReport): string {
 }
 
 export function validateCommand(program: Command): void {
+  inputOptions(
   limitOptions(
     program
     .command("validate")
@@ -47,8 +49,8 @@ Examples:
   qber validate vm.mig --strict
   qber validate vm.ber --json | jq '.problems[] | select(.device == "hpet")'`,
     )
-    .action(async (file: string, opts: { strict?: boolean; json?: boolean; maxProblems?: number } & LimitFlags) => {
-      const input = await openInput(file);
+    .action(async (file: string, opts: { strict?: boolean; json?: boolean; maxProblems?: number } & LimitFlags & InputFlags) => {
+      const input = await openInput(file, opts);
       const { source, done } = berOf(input, opts);
       const limits = decodeLimitsOf(opts);
       const bar = progress("validate", input.format === "ber" ? input.size : undefined, program.opts<{ quiet?: boolean }>().quiet);
@@ -80,12 +82,16 @@ Examples:
       } else {
         report = checked.r!;
       }
-      await print(opts.json ? JSON.stringify(report, null, 2) + "\n" : renderReport(input.name, report));
+      await print(
+        opts.json
+          ? JSON.stringify(input.containers.length > 0 ? { containers: containersJson(input.containers), ...report } : report, null, 2) + "\n"
+          : containersText(input.containers) + renderReport(input.name, report),
+      );
       if (!report.valid) {
         const n = report.problems.length;
         throw new UsageError(`${input.name}: not valid (${n}${report.truncated ? "+" : ""} problem${n === 1 ? "" : "s"})`, 1);
       }
     }),
     { ber: true, qemu: true },
-  );
+  ));
 }

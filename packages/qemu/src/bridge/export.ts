@@ -22,6 +22,8 @@ import { type Vmdesc, describeFromVmdesc, encodeLegacy, entriesToState, parseVmd
 import { defaultRegistry } from "@qber/devices";
 import { writeConfiguration } from "./configuration.js";
 import { ReservedName, type StreamInfo, decodeStreamInfo } from "@qber/core";
+import { ContainerOutput } from "../containers/container-output.js";
+import { type LibvirtFormat, type LibvirtSave, buildLibvirtSave, compressionOf, parseLibvirtHeader, parseLibvirtSave, rebuildLibvirtSave } from "../containers/libvirt-save.js";
 
 export interface ExportOptions {
   /**
@@ -33,6 +35,15 @@ export interface ExportOptions {
   /** Called as input is consumed, with the BER byte offset reached. */
   readonly onProgress?: (offset: number) => void;
   readonly limits?: Partial<DecodeLimits>;
+  /**
+   * What to write the stream in: "keep" (default) rebuilds the libvirt save
+   * image the file was imported from (its `libvirt:save` section) and writes
+   * a bare stream otherwise; "qemu" writes a bare stream; a libvirt format
+   * writes a libvirt save image in that format.
+   */
+  readonly container?: "keep" | "qemu" | Exclude<LibvirtFormat, "sparse">;
+  /** A domain XML for the libvirt save image, in place of the kept one (needed when the file has none). */
+  readonly xml?: string;
 }
 
 export interface ExportSummary {
@@ -44,6 +55,9 @@ const KIND_NAMES = ["zero", "page", "xbzrle"] as const;
 
 class Exporter {
   private readonly w: LegacyWriter;
+  private readonly out: ContainerOutput;
+  /** Whether the container around the stream has been decided (at the first section). */
+  private decided = false;
   private readonly registry: Registry;
   private info: StreamInfo = { footers: true };
   private vmdescBytes: Uint8Array | undefined;
@@ -58,24 +72,54 @@ class Exporter {
     sink: ByteSink,
     private readonly options: ExportOptions,
   ) {
-    this.w = new LegacyWriter(sink);
+    this.out = new ContainerOutput(sink);
+    this.w = new LegacyWriter(this.out);
     this.registry = options.registry ?? defaultRegistry;
   }
 
   async run(source: ByteSource): Promise<ExportSummary> {
     const w = this.w;
     w.header();
-    // Small batches: each becomes one buffer of QEMU records, so memory stays low.
-    for await (const s of readSections(source, undefined, { batchSize: 256, ...(this.options.limits ? { limits: this.options.limits } : {}) })) {
-      this.options.onProgress?.(s.offset);
-      if (s.kind === "min") await this.ramIteration(s);
-      else this.full(s.section);
-      await w.flushIfFull();
+    try {
+      // Small batches: each becomes one buffer of QEMU records, so memory stays low.
+      for await (const s of readSections(source, undefined, { batchSize: 256, ...(this.options.limits ? { limits: this.options.limits } : {}) })) {
+        this.options.onProgress?.(s.offset);
+        if (!this.decided) this.decide(s.kind === "full" && s.section.sectionId < 0n && s.section.name === ReservedName.libvirtSave ? s.section : undefined);
+        if (s.kind === "min") await this.ramIteration(s);
+        else this.full(s.section);
+        await w.flushIfFull();
+      }
+      if (!this.decided) this.decide(undefined);
+      w.eof();
+      if (this.vmdescBytes) w.vmdesc(this.vmdescBytes);
+      await w.flush();
+      await this.out.finish();
+    } catch (e) {
+      this.out.abort();
+      throw e;
     }
-    w.eof();
-    if (this.vmdescBytes) w.vmdesc(this.vmdescBytes);
-    await w.flush();
     return { sections: this.sections, pages: this.pages };
+  }
+
+  /** The container around the stream, from the first section (the kept libvirt image, if that is it) and the options. */
+  private decide(kept: SecFull | undefined): void {
+    this.decided = true;
+    const choice = this.options.container ?? "keep";
+    if (choice === "qemu") return;
+    let save: LibvirtSave | undefined;
+    if (kept) {
+      if (kept.contents.kind !== "oldblob") throw new QberEncodeError("libvirt:save must hold an oldblob");
+      const bytes = kept.contents.value;
+      save = parseLibvirtSave(bytes, parseLibvirtHeader(bytes, "libvirt:save section", bytes.length), "libvirt:save section");
+    }
+    if (choice === "keep" && !save) return;
+    const format: LibvirtFormat = choice === "keep" ? save!.header.format : choice;
+    if (format === "sparse") throw new QberEncodeError("a libvirt save image in the sparse (mapped-ram) format cannot be written");
+    let prefix: Uint8Array;
+    if (save) prefix = rebuildLibvirtSave(save, { format, ...(this.options.xml !== undefined ? { xml: this.options.xml } : {}) });
+    else if (this.options.xml !== undefined) prefix = buildLibvirtSave(this.options.xml, undefined, { littleEndian: true, wasRunning: true, format });
+    else throw new QberEncodeError("the file holds no libvirt save image to rebuild: give the domain XML (--xml) to write one");
+    this.out.wrap(prefix, compressionOf(format));
   }
 
   private footer(id: number): void {
@@ -98,6 +142,9 @@ class Exporter {
           return;
         case ReservedName.end:
           this.nextIsEnd = true;
+          return;
+        case ReservedName.libvirtSave:
+          // Written around the stream (decide), not in it.
           return;
         case ReservedName.vmdesc:
           if (c.kind !== "oldblob") throw new QberEncodeError("qemu:vmdesc must hold an oldblob");

@@ -41,6 +41,12 @@ export interface ImportOptions {
   readonly maxVmdescLength?: number;
   /** Called as input is consumed, with the byte offset reached. */
   readonly onProgress?: (offset: number) => void;
+  /**
+   * The header and metadata of the libvirt save image the stream came in
+   * (LibvirtSave.bytes), kept in a `libvirt:save` section so export can
+   * rebuild the image.
+   */
+  readonly libvirtSave?: Uint8Array;
 }
 
 export type DecodedBy = "plugin" | "vmdesc" | "blob";
@@ -126,6 +132,7 @@ class Importer {
   async run(): Promise<ImportSummary> {
     const r = this.r;
     await r.header();
+    if (this.options.libvirtSave) await this.write(reserved(ReservedName.libvirtSave, { kind: "oldblob", value: this.options.libvirtSave }));
     for (;;) {
       const rec = await r.next();
       this.options.onProgress?.(r.offset);

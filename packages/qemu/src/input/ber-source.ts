@@ -1,11 +1,12 @@
 /**
- * Any input as BER bytes: a qber file as it is, a QEMU stream through the
- * importer on the fly. Every reading function of the library takes BER, so
- * this is how they read QEMU streams too.
+ * Any input as BER bytes: a qber file as it is, a QEMU stream (bare or from a
+ * container) through the importer on the fly. Every reading function of the
+ * library takes BER, so this is how they read QEMU streams too.
  */
 import { PassThrough } from "node:stream";
-import type { ByteSource } from "@qber/core";
+import { type ByteSource, QberDecodeError, isQberError } from "@qber/core";
 import { type ImportOptions, importQemuStream } from "../bridge/import.js";
+import { describeContainers, isContainerError } from "../containers/container.js";
 import type { Input } from "./open-input.js";
 
 export interface BerSource {
@@ -16,14 +17,30 @@ export interface BerSource {
   stop(): void;
 }
 
+/**
+ * A decode error of the stream inside a container, saying so: its offset is
+ * in that inner (decompressed) stream, not in the file.
+ */
+export function inContainer(input: Input, e: unknown): unknown {
+  if (input.containers.length === 0 || !isQberError(e, "QberDecodeError") || isContainerError(e)) return e;
+  const what = input.format === "ber" ? "BER file" : "QEMU stream";
+  const offsetNote = e.offset === undefined ? "" : "; the offset is in that stream";
+  return new QberDecodeError(`${e.reason}${e.expected === undefined ? "" : ` (expected ${e.expected})`}${e.path === "" ? "" : ` in ${e.path}`} [in the ${what} inside the ${describeContainers(input.containers)}${offsetNote}]`, {
+    ...(e.offset === undefined ? {} : { offset: e.offset }),
+    incomplete: e.incomplete,
+    cause: e,
+  });
+}
+
 export function berSource(input: Input, options: ImportOptions = {}): BerSource {
   if (input.format === "ber") return { source: input.source, done: Promise.resolve(), stop: () => undefined };
   const pipe = new PassThrough({ highWaterMark: 1 << 20 });
   const done = importQemuStream(input.source, pipe, options).then(
     () => pipe.end(),
     (e: unknown) => {
-      pipe.destroy(e as Error);
-      throw e;
+      const error = inContainer(input, e) as Error;
+      pipe.destroy(error);
+      throw error;
     },
   );
   return { source: pipe, done, stop: () => pipe.destroy() };
@@ -37,6 +54,6 @@ export async function readAsBer<T>(input: Input, read: (source: ByteSource) => P
     return result;
   } catch (e) {
     ber.stop();
-    throw e;
+    throw inContainer(input, e);
   }
 }

@@ -1,3 +1,3 @@
-export { type Input, openFile, openStream } from "./open-input.js";
+export { type Input, type OpenOptions, openFile, openStream, readQcow2Snapshots } from "./open-input.js";
 export { peekStream } from "./peek-stream.js";
-export { type BerSource, berSource, readAsBer } from "./ber-source.js";
+export { type BerSource, berSource, readAsBer, inContainer } from "./ber-source.js";

@@ -19,3 +19,25 @@ export async function peekStream(stream: AsyncIterable<Uint8Array>, count: numbe
   }
   return { head: Buffer.concat(first), source: all() };
 }
+
+/**
+ * Splits a stream after its first `count` bytes: those bytes (fewer if the
+ * stream ends first), copied, and the rest of the stream.
+ */
+export async function splitStream(stream: AsyncIterable<Uint8Array>, count: number): Promise<{ head: Uint8Array; rest: AsyncGenerator<Uint8Array> }> {
+  const { head, source } = await peekStream(stream, count);
+  const it = source[Symbol.asyncIterator]();
+  let skip = Math.min(count, head.length);
+  async function* rest(): AsyncGenerator<Uint8Array> {
+    for (let r = await it.next(); !r.done; r = await it.next()) {
+      const chunk = r.value;
+      if (skip >= chunk.length) {
+        skip -= chunk.length;
+        continue;
+      }
+      yield skip > 0 ? chunk.subarray(skip) : chunk;
+      skip = 0;
+    }
+  }
+  return { head: head.subarray(0, count), rest: rest() };
+}
