@@ -242,6 +242,6 @@ export function snapshotRow(s: Qcow2Snapshot): [string, string, string, string, 
   const d = new Date(s.dateSec * 1000);
   const date = `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())} ${pad2(d.getHours())}:${pad2(d.getMinutes())}:${pad2(d.getSeconds())}`;
   const ms = s.vmClockNsec / 1000000n;
-  const clock = `${String(ms / 3600000n).padStart(4, "0")}:${pad2(Number((ms / 60000n) % 60n))}:${pad2(Number((ms / 1000n) % 60n))}.${String(ms % 1000n).padStart(3, "0")}`;
+  const clock = `${String(ms / 3600000n).padStart(2, "0")}:${pad2(Number((ms / 60000n) % 60n))}:${pad2(Number((ms / 1000n) % 60n))}.${String(ms % 1000n).padStart(3, "0")}`;
   return [s.id, s.tag, sizeToString(s.vmStateSize), date, clock];
 }
