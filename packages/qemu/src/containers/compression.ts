@@ -106,12 +106,21 @@ function writeChunk(input: Writable, chunk: Uint8Array): Promise<void> {
   return new Promise((resolve, reject) => input.write(chunk, (e) => (e ? reject(e) : resolve())));
 }
 
+/**
+ * Feeds `source` into the pipe. Stops when the pipe is closed under it (a
+ * failed or killed decompressor): a write callback may then never come, and
+ * the source must still be released.
+ */
 async function feed(source: AsyncIterable<Uint8Array>, pipe: Pipe): Promise<void> {
+  const closed = new Promise<void>((resolve) => {
+    pipe.input.once("close", resolve);
+    pipe.input.once("error", () => resolve());
+  });
   for await (const chunk of source) {
     if (pipe.input.destroyed || pipe.input.writableEnded) return;
-    await writeChunk(pipe.input, chunk);
+    await Promise.race([writeChunk(pipe.input, chunk).catch(() => undefined), closed]);
   }
-  pipe.input.end();
+  if (!pipe.input.destroyed) pipe.input.end();
 }
 
 export interface DecompressAt {
@@ -129,7 +138,8 @@ export interface DecompressAt {
 export async function* decompress(compression: Compression, source: AsyncIterable<Uint8Array>, at: DecompressAt): AsyncGenerator<Uint8Array, void, undefined> {
   const pipe = openPipe(compression, false);
   const fed = feed(source, pipe);
-  fed.catch(() => undefined);
+  // A source that fails (a read error) leaves the decompressor waiting for more: stop it.
+  fed.catch(() => pipe.kill());
   let produced = 0;
   const fail = (e: unknown): Error => {
     if (e instanceof MissingProgramError || (e as { name?: string }).name === "QberDecodeError") return e as Error;
@@ -146,7 +156,12 @@ export async function* decompress(compression: Compression, source: AsyncIterabl
       }
       await Promise.all([fed, pipe.finished]);
     } catch (e) {
-      await fed.catch(() => undefined);
+      pipe.kill();
+      const sourceError: unknown = await fed.then(
+        () => undefined,
+        (x: unknown) => x,
+      );
+      if (sourceError !== undefined) throw sourceError;
       throw fail(await pipe.finished.then(() => e, (pe: unknown) => pe));
     }
     done = true;
