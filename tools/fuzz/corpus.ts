@@ -22,7 +22,8 @@ import { decodeToJson } from "@qber/snapshot";
 import { devicesRegistry } from "@qber/devices";
 import { type TlvHeader, scanTlvs } from "./ber-map.js";
 import { type QemuField, scanQemuFields } from "./qemu-map.js";
-import { TARGETS, type Target } from "./names.js";
+import { CONTAINER_TARGETS, TARGETS, type Target } from "./names.js";
+import { type ContainerCorpus, buildContainerCorpus } from "./containers.js";
 
 /** Longest prefix of a whole fixture that an input uses. */
 export const MAX_PREFIX = 192 * 1024;
@@ -56,6 +57,8 @@ export interface Corpus {
   readonly miniBer: readonly BerSeed[];
   readonly miniMig: readonly QemuSeed[];
   readonly json: readonly JsonSeed[];
+  /** Container seeds, around a thinned fixture exported to a QEMU stream (when a container target runs). */
+  readonly containers: ContainerCorpus | undefined;
 }
 
 /** The fixtures folder, found from this file upwards (works from src and from dist). */
@@ -176,6 +179,8 @@ async function buildCorpus(targets: ReadonlySet<Target>): Promise<Corpus> {
   const miniBer: BerSeed[] = [];
   const miniMig: QemuSeed[] = [];
   const json: JsonSeed[] = [];
+  const wantContainers = CONTAINER_TARGETS.some((t) => targets.has(t));
+  let inner: Uint8Array | undefined;
   for (const file of names) {
     const name = file.replace(/\.mig$/, "");
     const bytes = new Uint8Array(readFileSync(join(dir, file)));
@@ -201,7 +206,7 @@ async function buildCorpus(targets: ReadonlySet<Target>): Promise<Corpus> {
       }
     }
   }
-  return { mig, ber, miniBer, miniMig, json };
+  return { mig, ber, miniBer, miniMig, json, containers: inner ? buildContainerCorpus(inner) : undefined };
 
   async function addVariant(name: string, v: { label: string; bytes: Uint8Array; rare: boolean }): Promise<void> {
       const der = await collect((sink) => rewriteDer(() => v.bytes, sink));
@@ -209,6 +214,7 @@ async function buildCorpus(targets: ReadonlySet<Target>): Promise<Corpus> {
       // Every target mixes in the thinned BER files (splices), so those are always there.
       miniBer.push({ name: `${name}~${v.label}`, bytes: v.bytes, tlvs: targets.has("ber") ? scanTlvs(v.bytes) : [], ...rare });
       miniBer.push({ name: `${name}~${v.label}-der`, bytes: der, tlvs: targets.has("ber") ? scanTlvs(der) : [], ...rare });
+      if (wantContainers && inner === undefined) inner = await collect((sink) => exportQemuStream(v.bytes, sink, { registry: devicesRegistry }));
       if (targets.has("qemu")) {
         const mini = await collect((sink) => exportQemuStream(v.bytes, sink, { registry: devicesRegistry }));
         miniMig.push({ name: `${name}~${v.label}`, bytes: mini, fields: scanQemuFields(mini), ...rare });

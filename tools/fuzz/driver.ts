@@ -70,7 +70,13 @@ export async function runOne(input: FuzzInput, stats: Stats, options: RunOptions
  */
 export async function warmUp(corpus: Corpus, target: Target): Promise<void> {
   const seeds: Uint8Array[] =
-    target === "ber" ? corpus.miniBer.map((s) => s.bytes) : target === "qemu" ? corpus.miniMig.map((s) => s.bytes) : corpus.json.map((s) => new Uint8Array(Buffer.from(s.text)));
+    target === "ber"
+      ? corpus.miniBer.map((s) => s.bytes)
+      : target === "qemu"
+        ? corpus.miniMig.map((s) => s.bytes)
+        : target === "json"
+          ? corpus.json.map((s) => new Uint8Array(Buffer.from(s.text)))
+          : corpus.containers![target].map((s) => s.bytes);
   for (const bytes of seeds) {
     for (const validate of target === "json" ? [true, false] : [true]) {
       try {

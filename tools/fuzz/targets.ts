@@ -11,6 +11,7 @@ import { type Corpus, pickSeed, MAX_PREFIX } from "./corpus.js";
 import { mutateBer, mutateGeneric, mutateJsonText, mutateJsonTree, mutateQemu } from "./mutate.js";
 import { Rng } from "./rng.js";
 import type { Target } from "./names.js";
+import { makeContainerBytes, runQcow2, runStreamContainer } from "./containers.js";
 
 export interface FuzzInput {
   readonly target: Target;
@@ -91,6 +92,10 @@ export function makeInput(corpus: Corpus, target: Target, seed: number, index: n
     }
     const others = corpus.miniMig.map((x) => x.bytes);
     bytes = mutateGeneric(bytes, rng, others, log.length === 0 || rng.chance(0.5) ? rng.small(4) : 0, log);
+  } else if (target === "libvirt" || target === "qcow2" || target === "compressed") {
+    const made = makeContainerBytes(corpus.containers![target], rng, log);
+    base = made.base;
+    bytes = made.bytes;
   } else {
     const s = pickSeed(corpus.json, rng);
     base = s.name;
@@ -136,6 +141,13 @@ export async function runTarget(input: FuzzInput): Promise<void> {
     case "qemu":
       await importQemuStream(source(input), discardSink, { registry: devicesRegistry });
       return;
+    case "libvirt":
+    case "compressed":
+      await runStreamContainer(asyncSource(input));
+      return;
+    case "qcow2":
+      await runQcow2(input.bytes);
+      return;
     case "json": {
       const options = { registry: devicesRegistry, validate: input.validate };
       try {
@@ -154,6 +166,8 @@ export async function runTarget(input: FuzzInput): Promise<void> {
 /** The errors a target may throw on bad input: the project's typed errors. */
 export function isExpectedError(target: Target, e: unknown): boolean {
   if (isQberError(e)) return true;
+  // A compressor program that is not installed: the run's setup, reported as such, not a finding.
+  if ((e as { name?: unknown } | null)?.name === "MissingProgramError") return false;
   // The JSON form's reader reports malformed text with its own typed error (the CLI catches it).
   return target === "json" && (e as { name?: unknown } | null)?.name === "JsonSyntaxError";
 }

@@ -1,4 +1,4 @@
-export { type Container, describeContainers } from "./container.js";
+export { type Container, describeContainers, isContainerError } from "./container.js";
 export { type Compression, COMPRESSIONS, MissingProgramError, sniffCompression, decompress } from "./compression.js";
 export { type DomainSummary, summarizeDomain, parseXml, MAX_DOMAIN_XML } from "./domain-xml.js";
 export {
@@ -13,4 +13,4 @@ export {
   parseLibvirtSave,
   rebuildLibvirtSave,
 } from "./libvirt-save.js";
-export { type Qcow2Image, type Qcow2Snapshot, chooseSnapshot, readQcow2, readVmState, snapshotRow } from "./qcow2.js";
+export { type Qcow2Image, type Qcow2Snapshot, type RandomAccess, isQcow2Magic, chooseSnapshot, readQcow2, readVmState, snapshotRow } from "./qcow2.js";

@@ -10,9 +10,13 @@
  * and a state cluster that is unallocated or outside the file is an error,
  * never zeros.
  */
-import type { FileHandle } from "node:fs/promises";
 import { containerError } from "./container.js";
 import { QberDecodeError } from "@qber/core";
+
+/** Reads by position: a FileHandle is one (tests and fuzzing use memory). */
+export interface RandomAccess {
+  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
+}
 
 export const QCOW2_MAGIC: readonly number[] = [0x51, 0x46, 0x49, 0xfb];
 /** QEMU's own limit on snapshots in one image. */
@@ -55,7 +59,7 @@ function fail(name: string, why: string, offset: number, incomplete = false): ne
   throw containerError(new QberDecodeError(`${name}: ${why}`, { offset, incomplete }));
 }
 
-async function readAt(fh: FileHandle, at: number, length: number): Promise<Uint8Array> {
+async function readAt(fh: RandomAccess, at: number, length: number): Promise<Uint8Array> {
   const buf = new Uint8Array(length);
   let got = 0;
   while (got < length) {
@@ -73,7 +77,7 @@ function offset64(v: bigint, name: string, what: string, at: number): number {
 }
 
 /** Reads the header and the snapshot table. `fileSize` bounds every table. */
-export async function readQcow2(fh: FileHandle, fileSize: number, name: string): Promise<Qcow2Image> {
+export async function readQcow2(fh: RandomAccess, fileSize: number, name: string): Promise<Qcow2Image> {
   const h = await readAt(fh, 0, 112);
   if (h.length < 72) fail(name, `qcow2 header is at least 72 bytes; the file has ${h.length}`, h.length, true);
   const v = new DataView(h.buffer, h.byteOffset, h.length);
@@ -115,6 +119,8 @@ export async function readQcow2(fh: FileHandle, fileSize: number, name: string):
     if (extraSize >= 8) vmStateSize = offset64(x.getBigUint64(0), name, `snapshot ${i} VM state size`, at + 40);
     const diskSize = extraSize >= 16 ? offset64(x.getBigUint64(8), name, `snapshot ${i} disk size`, at + 48) : size;
     const icount = extraSize >= 24 ? x.getBigInt64(16) : undefined;
+    // savevm writes every byte of the state into clusters of its own: a state larger than the file cannot be.
+    if (vmStateSize > fileSize) fail(name, `snapshot ${i} VM state size ${vmStateSize} is larger than the file (${fileSize} bytes)`, at + (extraSize >= 8 ? 40 : 32));
     if (l1Size > 0 && (l1TableOffset % clusterSize !== 0 || l1TableOffset + l1Size * 8 > fileSize)) {
       fail(name, `snapshot ${i} L1 table (${l1Size} entries at ${l1TableOffset}) is outside the file or unaligned`, at);
     }
@@ -158,7 +164,7 @@ export function chooseSnapshot(image: Qcow2Image, wanted: string | undefined, na
  * The VM state of a snapshot, streamed cluster by cluster through its L1 and
  * L2 tables. Holds one L2 table and one run of clusters at a time.
  */
-export async function* readVmState(fh: FileHandle, fileSize: number, image: Qcow2Image, snapshot: Qcow2Snapshot, name: string): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readVmState(fh: RandomAccess, fileSize: number, image: Qcow2Image, snapshot: Qcow2Snapshot, name: string): AsyncGenerator<Uint8Array, void, undefined> {
   const clusterBits = image.clusterBits;
   const clusterSize = 2 ** clusterBits;
   const entryBytes = image.extendedL2 ? 16 : 8;
