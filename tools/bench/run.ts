@@ -4,6 +4,7 @@
  * JSON object of figures. Exits 1 when a goal is missed.
  */
 import { runBridge } from "./bridge.js";
+import { runContainers } from "./containers.js";
 import { runCore } from "./core.js";
 import { runRamIterate } from "./ram-iterate.js";
 import { runScale } from "./scale.js";
@@ -16,6 +17,7 @@ const suites: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   "ram-iterate": runRamIterate,
   bridge: runBridge,
   scale: runScale,
+  containers: runContainers,
 };
 
 const args = process.argv.slice(2);
