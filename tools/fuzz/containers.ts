@@ -55,13 +55,21 @@ function qcow2Fields(bytes: Uint8Array): ContainerSeed["fields"] {
   return fields;
 }
 
+/**
+ * A plain Uint8Array copy: the mutators copy with `slice`, which on a Buffer
+ * (what the builders return) is a view, and would change the seed itself.
+ */
+function plain(bytes: Uint8Array): Uint8Array {
+  return new Uint8Array(bytes);
+}
+
 /** Seeds around `inner`, a small QEMU stream. */
 export function buildContainerCorpus(inner: Uint8Array): ContainerCorpus {
   const libvirt: ContainerSeed[] = [];
   for (const format of ["raw", "gzip"] as const) {
     for (const littleEndian of [true, false]) {
       for (const cookie of [undefined, null]) {
-        const bytes = libvirtImage(inner, format, { littleEndian, ...(cookie === null ? { cookie } : {}) });
+        const bytes = plain(libvirtImage(inner, format, { littleEndian, ...(cookie === null ? { cookie } : {}) }));
         libvirt.push({ name: `libvirt-${format}-${littleEndian ? "le" : "be"}${cookie === null ? "-nocookie" : ""}`, bytes, fields: LIBVIRT_FIELDS });
       }
     }
@@ -73,16 +81,18 @@ export function buildContainerCorpus(inner: Uint8Array): ContainerCorpus {
     ["v2-4k", { clusterBits: 12, version: 2 as const }],
     ["v3-extl2-8k", { clusterBits: 13, extendedL2: true }],
   ] as const) {
-    const bytes = qcow2Image(
+    const bytes = plain(
+      qcow2Image(
       [
         { id: "1", tag: "one", vmState: inner },
         { id: "2", tag: "two", vmState: half },
       ],
-      { ...options, diskSize: 1 << 20 },
+        { ...options, diskSize: 1 << 20 },
+      ),
     );
     qcow2.push({ name: `qcow2-${label}`, bytes, fields: qcow2Fields(bytes) });
   }
-  const compressed = COMPRESSIONS.map((c: Compression) => ({ name: `compressed-${c}`, bytes: compress(c, inner), fields: [] }));
+  const compressed = COMPRESSIONS.map((c: Compression) => ({ name: `compressed-${c}`, bytes: plain(compress(c, inner)), fields: [] }));
   return { libvirt, qcow2, compressed };
 }
 

@@ -6,7 +6,7 @@
  * the container says in `containers`.
  */
 import { createReadStream } from "node:fs";
-import { type FileHandle, open, stat } from "node:fs/promises";
+import { type FileHandle, open as openHandle, stat } from "node:fs/promises";
 import { type ByteSource, QberDecodeError, type SnapshotFormat, fileSource, sniffFormat } from "@qber/core";
 import { type Compression, decompress, sniffCompression } from "../containers/compression.js";
 import type { Container } from "../containers/container.js";
@@ -67,7 +67,18 @@ interface Found {
  * opened. `available` is the stream's length when known (a file's size).
  */
 async function unwrap(name: string, stream: AsyncIterable<Uint8Array>, available: number | undefined, depth: number, outer: readonly Container[]): Promise<Found> {
-  const { head, source } = await peekStream(stream, SNIFF);
+  const { head, source, close } = await peekStream(stream, SNIFF);
+  try {
+    return await openContents(name, head, source, available, depth, outer);
+  } catch (e) {
+    // Nothing will read it now: stop a decompressor, close a file.
+    await close();
+    throw e;
+  }
+}
+
+/** What a stream that starts with `head` holds. */
+async function openContents(name: string, head: Uint8Array, source: AsyncGenerator<Uint8Array>, available: number | undefined, depth: number, outer: readonly Container[]): Promise<Found> {
   const format = sniffFormat(head);
   if (format) return { format, source, size: available, containers: outer };
   if (depth >= MAX_DEPTH) throw notASnapshot(name, head, true);
@@ -120,7 +131,7 @@ async function openQcow2(path: string, fh: FileHandle, size: number, options: Op
   const snapshot = chooseSnapshot(image, options.snapshot, path);
   const container: Container = { kind: "qcow2", image, snapshot };
   async function* state(): AsyncGenerator<Uint8Array> {
-    const own = await open(path, "r");
+    const own = await openHandle(path, "r");
     try {
       yield* readVmState(own, size, image, snapshot, path);
     } finally {
@@ -141,7 +152,7 @@ export async function openFile(path: string, options: OpenOptions | SnapshotForm
   const st = await stat(path);
   if (st.isDirectory()) throw Object.assign(new Error(`EISDIR: illegal operation on a directory, read '${path}'`), { code: "EISDIR", path, syscall: "read" });
   if (!st.isFile()) return openStream(path, createReadStream(path, { highWaterMark: 1 << 20 }), o);
-  const fh = await open(path, "r");
+  const fh = await openHandle(path, "r");
   let head: Uint8Array;
   try {
     head = await readHead(fh, SNIFF);
@@ -159,7 +170,7 @@ export async function openFile(path: string, options: OpenOptions | SnapshotForm
 export async function readQcow2Snapshots(path: string): Promise<Awaited<ReturnType<typeof readQcow2>> | undefined> {
   const st = await stat(path);
   if (!st.isFile()) return undefined;
-  const fh = await open(path, "r");
+  const fh = await openHandle(path, "r");
   try {
     if (!isQcow2Magic(await readHead(fh, SNIFF))) return undefined;
     return await readQcow2(fh, st.size, path);

@@ -3,7 +3,10 @@
  * and hands back those bytes plus the whole stream again. The chunks read
  * early are copied: a source may reuse its buffers.
  */
-export async function peekStream(stream: AsyncIterable<Uint8Array>, count: number): Promise<{ head: Uint8Array; source: AsyncGenerator<Uint8Array> }> {
+export async function peekStream(
+  stream: AsyncIterable<Uint8Array>,
+  count: number,
+): Promise<{ head: Uint8Array; source: AsyncGenerator<Uint8Array>; close(): Promise<void> }> {
   const it = stream[Symbol.asyncIterator]();
   const first: Uint8Array[] = [];
   let have = 0;
@@ -17,7 +20,11 @@ export async function peekStream(stream: AsyncIterable<Uint8Array>, count: numbe
     yield* first;
     for (let r = await it.next(); !r.done; r = await it.next()) yield r.value;
   }
-  return { head: Buffer.concat(first), source: all() };
+  // A caller that will not read the stream after all releases it (a file, a decompressor).
+  const close = async (): Promise<void> => {
+    await it.return?.();
+  };
+  return { head: Buffer.concat(first), source: all(), close };
 }
 
 /**
