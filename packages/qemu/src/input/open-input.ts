@@ -43,7 +43,7 @@ const MAX_DEPTH = 2;
 function notASnapshot(name: string, head: Uint8Array, inside: boolean): QberDecodeError {
   const got = Buffer.from(head.subarray(0, 4)).toString("hex").replace(/(..)(?!$)/g, "$1 ");
   return new QberDecodeError(
-    `${name}: ${inside ? "the container holds" : "this is"} neither a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d), nor a libvirt save image, qcow2 image or gzip/bzip2/xz/lzop/zstd-compressed stream; it starts with ${got || "nothing"}`,
+    `${name}: ${inside ? "the container holds no snapshot: " : ""}not a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d)${inside ? "" : ", nor a libvirt save image, a qcow2 image or a gzip/bzip2/xz/lzop/zstd-compressed stream"}; it starts with ${got || "nothing"}`,
     {},
   );
 }
