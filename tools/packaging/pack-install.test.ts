@@ -119,7 +119,7 @@ const known: Record<PackageDir, readonly string[]> = {
   core: ["readSections", "fileSource", "encodeValue", "decodeValue", "createRegistry", "SectionWriter", "QberDecodeError"],
   ram: ["xbzrleEncode", "xbzrleDecode", "isZeroPage", "parseRamRecords", "writeRamRecords"],
   vmstate: ["vmsd", "u8", "definePlugin", "validateState", "stateToJson"],
-  devices: ["devicePlugins", "devicesRegistry", "deviceDescriptions"],
+  devices: ["devicePlugins", "devicesRegistry", "defaultRegistry", "hpetPlugin"],
   cli: ["importQemuStream", "exportQemuStream", "inspectFile"],
 };
 

@@ -9,7 +9,7 @@ import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { PassThrough } from "node:stream";
 import { type ByteSink, QberEncodeError, type Registry, type SecFull, SectionWriter } from "@qber/core";
-import { type MachineSpec, deviceDescriptions, devicesRegistry, pcMachine, q35Machine, ramBlocksFor } from "@qber/devices";
+import { type MachineSpec, devicesRegistry, pcMachine, q35Machine, ramBlocksFor } from "@qber/devices";
 import { type RamSource, composeRam, fileRamSource, generatedRamSource } from "@qber/ram";
 import { type VmdescDevice, describeDevice, formatVmdesc, stateFromJson, stateToJson, validateState } from "@qber/vmstate";
 import type { TObject } from "typebox";
@@ -64,7 +64,7 @@ function deviceStates(machine: MachineSpec, file: MachineFile): DeviceSection[] 
   if (Object.keys(cpu).length > 0) overrides.set(CPU, { ...(overrides.get(CPU) as Record<string, Json> | undefined), ...cpu });
   const used = new Set<string>();
   const out = machine.sections.map((spec) => {
-    const description = deviceDescriptions[spec.plugin] ?? fail(`no description for ${spec.plugin}`);
+    const { description } = spec.plugin;
     let state = spec.powerOn({ now });
     const vmsdName = spec.idstr.slice(spec.idstr.lastIndexOf("/") + 1);
     const key = [spec.idstr, `${spec.idstr}#${spec.instanceId}`, spec.instanceId === 0 ? vmsdName : `${vmsdName}#${spec.instanceId}`].find((k) => overrides.has(k));

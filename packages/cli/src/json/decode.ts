@@ -12,7 +12,6 @@
  * them as `rawMins` (their bytes, as hex).
  */
 import { type ByteSink, type ByteSource, type DecodeLimits, QberDecodeError, type Registry, type SecFull, emptyRegistry, encodeValue, readSections } from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
 import { parseVmdesc } from "@qber/vmstate";
 import { RESERVED_SECTION_ID, ReservedName } from "../bridge/reserved-sections.js";
 import { type DeviceLookup, type Description, decodeDevice, deviceFields, vmdescIndex } from "../validate/device.js";
@@ -37,7 +36,7 @@ export class RawSectionsNeeded extends Error {
 export interface DecodeJsonOptions {
   /** Plugins that name device fields for the `view`s (default: none). */
   readonly registry?: Registry;
-  /** Descriptions by plugin id, to render fields (default: @qber/devices). */
+  /** Descriptions by plugin id, for plugins that carry none (device plugins carry their own). */
   readonly descriptions?: Readonly<Record<string, Description>>;
   /** Add each device section's `view` (default true). */
   readonly fields?: boolean;
@@ -68,7 +67,7 @@ function viewOf(sec: SecFull, lookup: DeviceLookup): JsonFieldsView {
 }
 
 export async function decodeToJson(source: ByteSource, sink: ByteSink, options: DecodeJsonOptions = {}): Promise<DecodeJsonSummary> {
-  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions ?? deviceDescriptions };
+  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions };
   const withFields = options.fields ?? true;
   const rawMins = options.rawMins ?? new Map<number, SectionSpan>();
   const text = new TextOut(sink);

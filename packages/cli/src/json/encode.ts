@@ -11,7 +11,6 @@
  * written), and the caller runs both passes.
  */
 import { type ByteSink, QberEncodeError, type RamPage, type Registry, type SecFull, decodeValue, emptyRegistry, encodeValue } from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
 import { parseVmdesc } from "@qber/vmstate";
 import { RESERVED_SECTION_ID, ReservedName } from "../bridge/reserved-sections.js";
 import { type DeviceLookup, type Description, decodeDevice, deviceProblems, vmdescIndex } from "../validate/device.js";
@@ -247,7 +246,7 @@ export interface EncodeJsonSummary {
 
 export async function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions = {}): Promise<EncodeJsonSummary> {
   const sizes = options.sizes;
-  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions ?? deviceDescriptions };
+  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions };
   const check = options.validate ?? true;
   const maxProblems = options.maxProblems ?? 20;
   const problems: string[] = [];

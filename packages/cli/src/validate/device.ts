@@ -4,17 +4,22 @@
  * against the description's bounds (`qber validate`, `qber encode`).
  */
 import { type Registry, type SecFull, type SectionPlugin, type VmStateEntry, isQberError } from "@qber/core";
-import { type Vmdesc, type VmdescDevice, describeFromVmdesc, entriesToState, stateToJson, validateState } from "@qber/vmstate";
-import { type deviceDescriptions, pcMachine, q35Machine } from "@qber/devices";
+import { type Vmdesc, type VmdescDevice, describeFromVmdesc, descriptionOf, entriesToState, stateToJson, validateState } from "@qber/vmstate";
+import { pcMachine, q35Machine } from "@qber/devices";
+import type { TObject } from "typebox";
 import { toJsonForm } from "../json-values.js";
 
 /** A device description (a TypeBox object schema). */
-export type Description = NonNullable<(typeof deviceDescriptions)[string]>;
+export type Description = TObject;
 
 export interface DeviceLookup {
   readonly registry: Registry;
-  /** Descriptions by plugin id (deviceDescriptions of @qber/devices). */
-  readonly descriptions: Readonly<Record<string, Description>>;
+  /**
+   * Descriptions by plugin id, for plugins that carry none. Device plugins
+   * carry their own (`descriptionOf`); this is only kept until callers stop
+   * passing it.
+   */
+  readonly descriptions?: Readonly<Record<string, Description>> | undefined;
   /** vmdesc device entries by `name` and instance id, when the file carries a vmdesc. */
   vmdesc?: Map<string, VmdescDevice>;
   /**
@@ -69,7 +74,7 @@ export function decodeDevice(sec: SecFull, lookup: DeviceLookup): DeviceDecoding
   let pluginError: { reason: string; field: string } | undefined;
   if (plugin) {
     try {
-      return { by: "plugin", plugin, description: lookup.descriptions[plugin.id], state: plugin.ber.decode(sec.contents, sec) };
+      return { by: "plugin", plugin, description: descriptionOf(plugin) ?? lookup.descriptions?.[plugin.id], state: plugin.ber.decode(sec.contents, sec) };
     } catch (e) {
       if (!lookup.otherMachine) return { by: "none", plugin, error: failure(e) };
       pluginError = failure(e);

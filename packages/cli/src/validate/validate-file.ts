@@ -20,7 +20,6 @@ import {
   isQberError,
   readSections,
 } from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
 import { xbzrleDecode } from "@qber/ram";
 import { parseVmdesc } from "@qber/vmstate";
 import { RESERVED_SECTION_ID, ReservedName, decodeStreamInfo } from "../bridge/reserved-sections.js";
@@ -97,7 +96,7 @@ async function* closing(source: ByteSource): AsyncGenerator<Uint8Array, void, un
 
 export async function validateFile(source: ByteSource, options: ValidateOptions = {}): Promise<ValidationReport> {
   const problems = new Problems(options.maxProblems ?? 100);
-  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions ?? deviceDescriptions };
+  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions };
   const blocks = new Map<string, Block>();
   let sawBlockList = false;
   const scratch = new Uint8Array(PAGE);
