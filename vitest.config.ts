@@ -1,6 +1,6 @@
 import { defineConfig } from "vitest/config";
 
-const packages = ["core", "ram", "vmstate", "devices", "cli"];
+const packages = ["core", "ram", "vmstate", "devices", "qemu", "snapshot", "cli"];
 
 // Tests resolve workspace packages to their TypeScript sources (the
 // "qber-source" export condition), so `npm test` needs no build step.

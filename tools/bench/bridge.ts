@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { fileSink } from "@qber/core";
-import { composeMachine } from "@qber/cli";
+import { composeMachine } from "@qber/snapshot";
 import { seededBytes } from "./ram-shaped.js";
 import { type BenchOptions, type BenchResult, copyBaseline } from "./types.js";
 

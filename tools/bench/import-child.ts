@@ -3,7 +3,7 @@
  * into a discarding sink, a few times; prints the best time and the peak RSS.
  */
 import { discardSink, fileSource } from "@qber/core";
-import { importQemuStream } from "@qber/cli";
+import { importQemuStream } from "@qber/qemu";
 import { peakRssBytes } from "./types.js";
 
 const path = process.argv[2];

@@ -4,7 +4,8 @@
  * failure reproduces with `npm run fuzz -- --target T --seed S --index I`.
  */
 import { type ByteSource, discardSink, isQberError, readSections } from "@qber/core";
-import { SizesNeeded, encodeFromJson, importQemuStream, measureJson } from "@qber/cli";
+import { importQemuStream } from "@qber/qemu";
+import { SizesNeeded, encodeFromJson, measureJson } from "@qber/snapshot/json";
 import { devicesRegistry } from "@qber/devices";
 import { type Corpus, pickSeed, MAX_PREFIX } from "./corpus.js";
 import { mutateBer, mutateGeneric, mutateJsonText, mutateJsonTree, mutateQemu } from "./mutate.js";

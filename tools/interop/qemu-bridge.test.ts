@@ -11,8 +11,8 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { fileSource } from "@qber/core";
-import { exportQemuStream, importQemuStream } from "@qber/cli";
-import { defaultRegistry } from "../../packages/cli/src/registry.js";
+import { exportQemuStream, importQemuStream } from "@qber/qemu";
+import { defaultRegistry } from "@qber/devices";
 import { afterAll, describe, expect, it } from "vitest";
 import { requireOracle } from "../oracles/require.js";
 // @ts-expect-error plain JS capture tooling

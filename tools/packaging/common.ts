@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 
 /** The published packages, in dependency order (directory under packages/). */
-export const packages = ["core", "ram", "vmstate", "devices", "cli"] as const;
+export const packages = ["core", "ram", "vmstate", "devices", "qemu", "snapshot", "cli"] as const;
 export type PackageDir = (typeof packages)[number];
 
 export const npm = process.platform === "win32" ? "npm.cmd" : "npm";

@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 bin=node_modules/.bin
 
 node node_modules/typescript/bin/tsc -b packages/cli
-for p in core ram vmstate devices cli; do
+for p in core ram vmstate devices qemu snapshot cli; do
   echo "== @qber/$p"
   (cd "packages/$p" && "../../$bin/publint" --strict && "../../$bin/attw" --pack --config-path ../../tools/packaging/attw.json --format table-flipped .)
 done

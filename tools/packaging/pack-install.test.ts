@@ -120,7 +120,9 @@ const known: Record<PackageDir, readonly string[]> = {
   ram: ["xbzrleEncode", "xbzrleDecode", "isZeroPage", "parseRamRecords", "writeRamRecords"],
   vmstate: ["vmsd", "u8", "definePlugin", "validateState", "stateToJson"],
   devices: ["devicePlugins", "devicesRegistry", "defaultRegistry", "hpetPlugin"],
-  cli: ["importQemuStream", "exportQemuStream", "inspectFile"],
+  qemu: ["importQemuStream", "exportQemuStream", "openFile", "berSource"],
+  snapshot: ["inspectFile", "validateFile", "decodeToJson", "encodeFromJson", "composeMachine", "diffSnapshots", "renderReport"],
+  cli: ["main"],
 };
 
 describe("installed packages", () => {
@@ -188,7 +190,8 @@ import { readSections, fileSource, encodeValue, decodeValue, createRegistry, Qbe
 import { xbzrleEncode, xbzrleDecode, isZeroPage } from "@qber/ram";
 import { vmsd, u8, definePlugin } from "@qber/vmstate";
 import { devicePlugins, devicesRegistry } from "@qber/devices";
-import { importQemuStream, inspectFile, type InspectReport, type ImportSummary } from "@qber/cli";
+import { importQemuStream, type ImportSummary } from "@qber/qemu";
+import { inspectFile, type InspectReport } from "@qber/snapshot";
 
 const port92 = vmsd({ name: "port92", version: 1 }, { outport: u8() });
 export const port92Plugin: SectionPlugin<{ outport: number }> = definePlugin({ id: "consumer:port92", description: port92 });

@@ -13,11 +13,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openInput } from "../../packages/cli/src/cli/input.js";
-import { summarizeInput } from "../../packages/cli/src/commands/diff.js";
-import { diffSummaries } from "../../packages/cli/src/diff/index.js";
-import type { SnapshotSummary } from "../../packages/cli/src/diff/index.js";
-import { CHANGE_COLOURS, KIND_COLOURS, type ReportFile, renderReport } from "../../packages/cli/src/report/index.js";
+import { defaultRegistry } from "@qber/devices";
+import { openFile, readAsBer } from "@qber/qemu/input";
+import { type SnapshotSummary, diffSummaries, summarizeSnapshot } from "@qber/snapshot/diff";
+import { CHANGE_COLOURS, KIND_COLOURS, type ReportFile, renderReport } from "@qber/snapshot/report";
 import { requireOracle } from "../oracles/require.js";
 import { type BrowserContext, type Page, chromiumAvailability, countColours, launch, loadPlaywright, rgb } from "./browser.js";
 
@@ -29,8 +28,8 @@ const { playwright, availability } = await loadPlaywright();
 const ready = requireOracle("chromium", chromiumAvailability()) && requireOracle("playwright-core", availability);
 
 async function reportFile(path: string): Promise<ReportFile> {
-  const input = await openInput(path);
-  const summary = await summarizeInput(input, { xbzrleCacheBytes: 256 << 20, quiet: true });
+  const input = await openFile(path);
+  const summary = await readAsBer(input, (source) => summarizeSnapshot(source, { registry: defaultRegistry, name: input.name }), { registry: defaultRegistry });
   return { name: path.slice(root.length), summary, format: input.format, ...(input.size !== undefined ? { size: input.size } : {}) };
 }
 

@@ -5,7 +5,7 @@
  * imports it, with the device models; a BER prefix is read to its last page.
  */
 import { type Registry, createRegistry, discardSink, readSections } from "@qber/core";
-import { importQemuStream } from "@qber/cli";
+import { importQemuStream } from "@qber/qemu";
 import { devicesRegistry } from "@qber/devices";
 import { ramPlugin } from "@qber/ram";
 

@@ -14,7 +14,7 @@
  */
 import { readFileSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { exportQemuStream, importQemuStream } from "@qber/cli";
+import { exportQemuStream, importQemuStream } from "@qber/qemu";
 import { describe, expect, it } from "vitest";
 import { berOf, collect, commandRegistry, eofRecordAt, prefixFailure, readBerFully } from "./prefix-check.js";
 

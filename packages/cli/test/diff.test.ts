@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RamPage, type SecFull, SectionWriter, type VmStateEntry, fileSource, readSections } from "@qber/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
-import { importQemuStream } from "../src/bridge/import.js";
+import { importQemuStream } from "@qber/qemu";
 import { main } from "../src/cli/program.js";
 import {
   PAGE_FULL,
@@ -23,9 +23,9 @@ import {
   type SnapshotSummary,
   diffJson,
   diffSummaries,
-} from "../src/diff/index.js";
+} from "@qber/snapshot/diff";
 import { registryFor } from "../src/cli/context.js";
-import { renderReport } from "../src/report/index.js";
+import { renderReport } from "@qber/snapshot/report";
 
 const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const fx = (name: string) => join(fixtures, name);

@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { emptyRegistry, fileSource, readSections } from "@qber/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { importQemuStream } from "../src/bridge/import.js";
+import { importQemuStream } from "@qber/qemu";
 import { registryFor } from "../src/cli/context.js";
 import { type Run, runCli } from "./run-cli.js";
 

@@ -20,3 +20,14 @@ export { type FileSink, fileSink, discardSink } from "./file-sink.js";
 export { ChunkReader } from "./chunk-reader.js";
 export * from "./legacy/index.js";
 export { rewriteDer } from "./der-rewrite.js";
+export {
+  ReservedName,
+  RESERVED_SECTION_ID,
+  type ReservedKind,
+  type StreamInfo,
+  encodeStreamInfo,
+  decodeStreamInfo,
+  reservedKind,
+  isReservedSection,
+} from "./reserved-sections.js";
+export { BER_MAGIC, QEMU_MAGIC, type SnapshotFormat, sniffFormat, startsWith } from "./format-sniff.js";

@@ -1,6 +1,6 @@
 /** What every command gets: the registry of plugins and the output streams. */
 import type { Registry } from "@qber/core";
-import { defaultRegistry } from "../registry.js";
+import { defaultRegistry } from "@qber/devices";
 
 export interface GlobalOptions {
   readonly quiet?: boolean;

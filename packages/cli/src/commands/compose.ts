@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Command, Option } from "commander";
-import { composeMachine } from "../compose/compose.js";
+import { composeMachine } from "@qber/snapshot/compose";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
 import { withOutput } from "../cli/output.js";

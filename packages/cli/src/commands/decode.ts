@@ -1,11 +1,10 @@
 import type { Command } from "commander";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { openInput } from "../cli/input.js";
+import { berOf, openInput } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
-import { RawSectionsNeeded, type SectionSpan, decodeToJson } from "../json/decode.js";
-import { berOf } from "./inspect.js";
+import { RawSectionsNeeded, type SectionSpan, decodeToJson } from "@qber/snapshot/json";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function decodeCommand(program: Command): void {

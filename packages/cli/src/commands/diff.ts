@@ -1,12 +1,11 @@
 import type { Command } from "commander";
 import { print, registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { type Input, openInput } from "../cli/input.js";
+import { type Input, berOf, openInput } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
-import { diffSummaries } from "../diff/diff.js";
-import { DEFAULT_XBZRLE_CACHE_BYTES, type SnapshotSummary, summarizeSnapshot } from "../diff/summary.js";
-import { renderDiffText } from "../diff/text.js";
-import { berOf } from "./inspect.js";
+import { diffSummaries } from "@qber/snapshot/diff";
+import { DEFAULT_XBZRLE_CACHE_BYTES, type SnapshotSummary, summarizeSnapshot } from "@qber/snapshot/diff";
+import { renderDiffText } from "@qber/snapshot/diff";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 /**

@@ -6,26 +6,24 @@ import { once } from "node:events";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { type ByteSink, type ByteSource, fileSource, isQberError } from "@qber/core";
-import { importQemuStream } from "../bridge/import.js";
+import { type ByteSink, type ByteSource, fileSource, isQberError, sniffFormat } from "@qber/core";
+import { importQemuStream } from "@qber/qemu/bridge";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { peekStream, stdin } from "../cli/input.js";
+import { peekStream } from "@qber/qemu/input";
+import { stdin } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
-import { SizesNeeded, encodeFromJson, measureJson } from "../json/encode.js";
-import { JsonSyntaxError } from "../json/json-reader.js";
+import { SizesNeeded, encodeFromJson, measureJson } from "@qber/snapshot/json";
+import { JsonSyntaxError } from "@qber/snapshot/json";
 import { type LimitFlags, importLimitsOf, limitOptions } from "../cli/limits.js";
-
-const BER_MAGIC = [0x7f, 0xcd, 0xc5, 0x51];
-const QEMU_MAGIC = [0x51, 0x45, 0x56, 0x4d];
 
 type EncodeInput = { readonly kind: "json"; readonly path: string } | { readonly kind: "qemu"; readonly source: ByteSource; readonly size: number | undefined };
 
 function kindOf(name: string, head: Uint8Array): "json" | "qemu" {
-  const is = (m: number[]) => m.every((b, i) => head[i] === b);
-  if (is(QEMU_MAGIC)) return "qemu";
-  if (is(BER_MAGIC)) throw new UsageError(`${name}: this is a qber BER file already; encode takes the JSON form from qber decode (or a QEMU stream)`, 1);
+  const format = sniffFormat(head);
+  if (format === "qemu") return "qemu";
+  if (format === "ber") throw new UsageError(`${name}: this is a qber BER file already; encode takes the JSON form from qber decode (or a QEMU stream)`, 1);
   const text = Buffer.from(head).toString("latin1").replace(/^\ufeff|^\xef\xbb\xbf/, "").trimStart();
   if (text.startsWith("{")) return "json";
   throw new UsageError(`${name}: not the JSON form of a qber file (it does not start with "{") nor a QEMU migration stream ("QEVM")`, 1);

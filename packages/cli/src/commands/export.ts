@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { exportQemuStream } from "../bridge/export.js";
+import { exportQemuStream } from "@qber/qemu/bridge";
 import { registryFor } from "../cli/context.js";
 import { openInput } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";

@@ -3,9 +3,8 @@ import { join } from "node:path";
 import type { Command } from "commander";
 import { blockFileName, fileRamSink, reconstructRam } from "@qber/ram";
 import { print } from "../cli/context.js";
-import { openInput } from "../cli/input.js";
+import { berOf, openInput } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
-import { berOf } from "./inspect.js";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function extractRamCommand(program: Command): void {

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type ByteSink, fileSource, rewriteDer } from "@qber/core";
-import { importQemuStream } from "../bridge/import.js";
+import { importQemuStream } from "@qber/qemu/bridge";
 import { registryFor } from "../cli/context.js";
 import { openInput } from "../cli/input.js";
 import { withOutput, withTemporary } from "../cli/output.js";

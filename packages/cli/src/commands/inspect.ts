@@ -1,25 +1,8 @@
-import { PassThrough } from "node:stream";
 import type { Command } from "commander";
-import type { ByteSource } from "@qber/core";
-import { importQemuStream } from "../bridge/import.js";
 import { print, registryFor } from "../cli/context.js";
-import { type Input, openInput } from "../cli/input.js";
-import { type InspectReport, inspectFile } from "../inspect/inspect-file.js";
-import { type LimitFlags, decodeLimitsOf, importLimitsOf, limitOptions } from "../cli/limits.js";
-
-/** A QEMU stream is inspected as the BER file it imports to, converted on the fly. */
-export function berOf(input: Input, flags: LimitFlags = {}): { source: ByteSource; done: Promise<unknown> } {
-  if (input.format === "ber") return { source: input.source, done: Promise.resolve() };
-  const pipe = new PassThrough({ highWaterMark: 1 << 20 });
-  const done = importQemuStream(input.source, pipe, { registry: registryFor(), ...importLimitsOf(flags) }).then(
-    () => pipe.end(),
-    (e: unknown) => {
-      pipe.destroy(e as Error);
-      throw e;
-    },
-  );
-  return { source: pipe, done };
-}
+import { berOf, openInput } from "../cli/input.js";
+import { type InspectReport, inspectFile } from "@qber/snapshot/inspect";
+import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));

@@ -4,8 +4,8 @@ import type { ByteSink } from "@qber/core";
 import { UsageError } from "../cli/errors.js";
 import type { Input } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
-import { DEFAULT_MAX_CELLS } from "../report/ram-map.js";
-import { type ReportFile, renderReport } from "../report/render.js";
+import { DEFAULT_MAX_CELLS } from "@qber/snapshot/report";
+import { type ReportFile, renderReport } from "@qber/snapshot/report";
 import { cacheBytes, openInputs, summarizeInput } from "./diff.js";
 import { type LimitFlags, limitOptions } from "../cli/limits.js";
 

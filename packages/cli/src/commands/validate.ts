@@ -2,10 +2,9 @@ import type { Command } from "commander";
 import { isQberError } from "@qber/core";
 import { print, registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { openInput } from "../cli/input.js";
+import { berOf, openInput } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
-import { type Problem, type ValidationReport, problemOfError, validateFile } from "../validate/validate-file.js";
-import { berOf } from "./inspect.js";
+import { type Problem, type ValidationReport, problemOfError, validateFile } from "@qber/snapshot/validate";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 /** One line per problem: where, what, why. */

@@ -1,0 +1,258 @@
+/**
+ * A qber BER file to its JSON form (docs/json-form.md), streaming: sections
+ * are written as they are read, RAM page by page, so memory does not grow
+ * with the snapshot.
+ *
+ * While it writes, it checks that `encode` will give back the input byte for
+ * byte: a writer produces what encode would produce and a comparator holds it
+ * against the input. A SecFull whose DER re-encoding differs from its bytes
+ * is recorded with `raw` (its exact bytes). A SecMin that neither framing
+ * reproduces is only found out once it has been written; decoding then throws
+ * `RawSectionsNeeded` naming those sections, and the caller decodes again with
+ * them as `rawMins` (their bytes, as hex).
+ */
+import { type ByteSink, type ByteSource, type DecodeLimits, QberDecodeError, type Registry, type SecFull, emptyRegistry, encodeValue, readSections } from "@qber/core";
+import { parseVmdesc } from "@qber/vmstate";
+import { RESERVED_SECTION_ID, ReservedName } from "@qber/core";
+import { type DeviceLookup, type Description, decodeDevice, deviceFields, vmdescIndex } from "../classify/device-decoding.js";
+import { BerOut } from "./ber-out.js";
+import { JSON_FORMAT, JSON_FORMAT_VERSION, type JsonFieldsView, type JsonSecFull, type Lengths, hexOf, pretty, secFullToJson } from "./model.js";
+import { TextOut } from "./text-out.js";
+import { ByteWindow, Comparator, headerAt, tee } from "./window.js";
+
+export interface SectionSpan {
+  readonly offset: number;
+  readonly length: number;
+}
+
+/** Some SecMins are in a form neither framing reproduces: decode again with them as `rawMins`. */
+export class RawSectionsNeeded extends Error {
+  override readonly name = "RawSectionsNeeded";
+  constructor(readonly sections: ReadonlyMap<number, SectionSpan>) {
+    super(`sections ${[...sections.keys()].join(", ")} must be kept as raw bytes`);
+  }
+}
+
+export interface DecodeJsonOptions {
+  /** Plugins that name device fields for the `view`s (default: none). */
+  readonly registry?: Registry;
+  /** Descriptions by plugin id, for plugins that carry none (device plugins carry their own). */
+  readonly descriptions?: Readonly<Record<string, Description>>;
+  /** Add each device section's `view` (default true). */
+  readonly fields?: boolean;
+  /** SecMins (by section index) to record as raw bytes. */
+  readonly rawMins?: ReadonlyMap<number, SectionSpan>;
+  readonly limits?: Partial<DecodeLimits>;
+  readonly onProgress?: (offset: number) => void;
+}
+
+export interface DecodeJsonSummary {
+  readonly framing: Lengths;
+  readonly sections: number;
+  /** Sections recorded as raw bytes. */
+  readonly raw: number;
+}
+
+const RAW_PIECE = 32 * 1024;
+
+function isDeviceSection(sec: SecFull): boolean {
+  return sec.sectionId !== RESERVED_SECTION_ID && sec.contents.kind !== "ramblid";
+}
+
+function viewOf(sec: SecFull, lookup: DeviceLookup): JsonFieldsView {
+  const d = decodeDevice(sec, lookup);
+  if (d.by === "plugin") return { by: "plugin", plugin: d.plugin.id, fields: deviceFields(d) };
+  if (d.by === "vmdesc") return { by: "vmdesc", fields: deviceFields(d) };
+  return { by: "none", ...(d.plugin ? { plugin: d.plugin.id } : {}), ...(d.error ? { error: `${d.error.field ? `${d.error.field}: ` : ""}${d.error.reason}` } : {}) };
+}
+
+export async function decodeToJson(source: ByteSource, sink: ByteSink, options: DecodeJsonOptions = {}): Promise<DecodeJsonSummary> {
+  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions };
+  const withFields = options.fields ?? true;
+  const rawMins = options.rawMins ?? new Map<number, SectionSpan>();
+  const text = new TextOut(sink);
+  const window = new ByteWindow();
+  const cmp = new Comparator(window);
+  let keepFrom = 0;
+  const src = tee(source, (chunk) => {
+    window.append(chunk);
+    cmp.pump();
+    window.dropBefore(Math.min(cmp.position, keepFrom));
+  });
+
+  let out: BerOut | undefined;
+  let framing: Lengths = "indefinite";
+  let index = 0;
+  let rawCount = 0;
+  const mins: { index: number; offset: number; section: { readonly length: number | undefined } }[] = [];
+  /** A raw SecMin whose bytes are still being copied out. */
+  let pending: { at: number; end: number; first: boolean } | undefined;
+
+  const put = async (s: string): Promise<void> => {
+    const p = text.write(s);
+    if (p) await p;
+  };
+
+  const start = async (): Promise<BerOut> => {
+    const file = headerAt(window, 0);
+    framing = file.length < 0 ? "indefinite" : "definite";
+    const w = new BerOut(cmp.expect, framing);
+    if (framing === "definite") {
+      const version = headerAt(window, file.headerLength);
+      const top = headerAt(window, file.headerLength + version.headerLength + version.length);
+      w.begin(Math.max(0, top.length));
+    } else {
+      w.begin();
+    }
+    await put(`{\n  "format": ${JSON.stringify(JSON_FORMAT)},\n  "formatVersion": ${JSON_FORMAT_VERSION},\n  "framing": "${framing}",\n  "sections": [`);
+    return w;
+  };
+
+  /** Copies out what the window holds of the pending raw SecMin (all of it when `all`). */
+  const drainRaw = async (w: BerOut, all: boolean): Promise<void> => {
+    if (!pending) return;
+    const until = Math.min(pending.end, window.end);
+    while (pending.at < until) {
+      const to = Math.min(until, pending.at + RAW_PIECE);
+      const bytes = window.slice(pending.at, to);
+      await w.raw(bytes);
+      await put(`${pending.first ? "" : ","}\n        "${hexOf(bytes)}"`);
+      pending.first = false;
+      pending.at = to;
+      keepFrom = to;
+    }
+    if (all || pending.at >= pending.end) {
+      if (pending.at < pending.end) throw new QberDecodeError("the input changed between two decoding passes", { offset: pending.at });
+      await put("\n      ]\n    }");
+      pending = undefined;
+    }
+  };
+
+  try {
+    return await decodeSections(src);
+  } finally {
+    // The reader does not always close its source when it throws: close the file here.
+    await src.return(undefined);
+  }
+
+  async function decodeSections(src: AsyncGenerator<Uint8Array, void, undefined>): Promise<DecodeJsonSummary> {
+  for await (const s of readSections(src, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
+    options.onProgress?.(s.offset);
+    out ??= await start();
+    await drainRaw(out, true);
+    await out.flush();
+    cmp.sync(s.offset, index);
+    keepFrom = s.offset;
+    await put(index === 0 ? "\n    " : ",\n    ");
+
+    if (s.kind === "full") {
+      const sec = s.section;
+      const bytes = window.slice(s.offset, s.offset + s.length);
+      const same = Buffer.compare(bytes, encodeValue("SecFull", sec)) === 0;
+      await out.raw(bytes);
+      let json: JsonSecFull = secFullToJson(sec);
+      if (!same) {
+        json = { ...json, raw: hexOf(bytes) };
+        rawCount++;
+      }
+      if (sec.sectionId === RESERVED_SECTION_ID && sec.name === ReservedName.vmdesc && sec.contents.kind === "oldblob") {
+        try {
+          lookup.vmdesc = vmdescIndex(parseVmdesc(sec.contents.value));
+        } catch {
+          // An unreadable vmdesc names no fields; validate reports it.
+        }
+      }
+      if (withFields && isDeviceSection(sec)) json = { ...json, view: viewOf(sec, lookup) };
+      await put(pretty(json, "    "));
+    } else if (rawMins.has(index)) {
+      const span = rawMins.get(index)!;
+      if (span.offset !== s.offset) throw new QberDecodeError("the input changed between two decoding passes", { offset: s.offset });
+      rawCount++;
+      await put(`{\n      "type": "min",\n      "id": "${s.sectionId}",\n      "raw": [`);
+      pending = { at: s.offset, end: s.offset + span.length, first: true };
+      for await (const block of s.blocks) {
+        for await (const _batch of block.pages) await drainRaw(out, false);
+      }
+      await drainRaw(out, false);
+    } else {
+      mins.push({ index, offset: s.offset, section: s });
+      const minHeader = headerAt(window, s.offset);
+      const lengths: Lengths = minHeader.length < 0 ? "indefinite" : "definite";
+      if (lengths === "definite") {
+        const idAt = s.offset + minHeader.headerLength;
+        const id = headerAt(window, idAt);
+        const ramsec = headerAt(window, idAt + id.headerLength + Math.max(0, id.length));
+        out.beginMin(s.sectionId, lengths, { min: minHeader.length, ramsec: Math.max(0, ramsec.length) });
+      } else {
+        out.beginMin(s.sectionId, lengths);
+      }
+      // The rest of the section is read as pages and compared as it is
+      // rewritten: the window need not hold it back to its start.
+      keepFrom = Number.POSITIVE_INFINITY;
+      await put(`{\n      "type": "min",\n      "id": "${s.sectionId}",\n      "lengths": "${lengths}",\n      "blocks": [`);
+      let b = 0;
+      for await (const block of s.blocks) {
+        if (lengths === "definite") {
+          const bh = headerAt(window, block.offset);
+          const nameAt = block.offset + bh.headerLength;
+          const name = headerAt(window, nameAt);
+          const pagelist = name.length < 0 ? { length: 0 } : headerAt(window, nameAt + name.headerLength + name.length);
+          out.beginBlock(block.name, { block: Math.max(0, bh.length), pagelist: Math.max(0, pagelist.length) });
+        } else {
+          out.beginBlock(block.name);
+        }
+        await put(`${b++ === 0 ? "" : ","}\n        {\n          "name": ${JSON.stringify(block.name)},\n          "pages": [`);
+        let first = true;
+        for await (const batch of block.pages) {
+          const lines: string[] = [];
+          for (let i = 0; i < batch.length; i++) {
+            const p = batch.page(i);
+            const n = batch.addrNumber(i);
+            const addr = Number.isNaN(n) || n < 0 ? null : `0x${n.toString(16)}`;
+            let line: string;
+            if (p.kind === "hook") line = `{"kind":"hook"}`;
+            else if (p.kind === "compr") line = `{"kind":"compr","addr":"${addr ?? addrString(p.addr)}"}`;
+            else line = `{"kind":"${p.kind}","addr":"${addr ?? addrString(p.addr)}","data":"${hexOf(p.data)}"}`;
+            lines.push(`${first ? "" : ","}\n            ${line}`);
+            first = false;
+            const w = out.page(p);
+            if (w) await w;
+          }
+          await put(lines.join(""));
+        }
+        out.endBlock();
+        await put(`${first ? "]" : "\n          ]"}\n        }`);
+      }
+      out.endMin();
+      await put(`${b === 0 ? "]" : "\n      ]"}\n    }`);
+    }
+    index++;
+  }
+
+  out ??= await start();
+  await drainRaw(out, true);
+  await out.end();
+  cmp.sync(window.end, index);
+  await put(`${index === 0 ? "]" : "\n  ]"}\n}\n`);
+  await text.flush();
+
+  const needed = new Map<number, SectionSpan>();
+  for (const m of cmp.mismatches) {
+    if (m.section < 0 || m.section >= index) {
+      throw new QberDecodeError(
+        `the ${m.section < 0 ? "file header" : "end of the file"} is not in a form qber writes (streaming or DER); the JSON form cannot reproduce it byte for byte`,
+        { offset: m.offset },
+      );
+    }
+    const min = mins.find((x) => x.index === m.section);
+    if (min === undefined) throw new QberDecodeError(`section ${m.section} did not re-encode to its own bytes`, { offset: m.offset });
+    needed.set(m.section, { offset: min.offset, length: min.section.length ?? 0 });
+  }
+  if (needed.size > 0) throw new RawSectionsNeeded(needed);
+  return { framing, sections: index, raw: rawCount };
+  }
+}
+
+function addrString(addr: bigint): string {
+  return addr < 0n ? `-0x${(-addr).toString(16)}` : `0x${addr.toString(16)}`;
+}
