@@ -3,7 +3,7 @@
  * formats apart is the library's (@qber/qemu/input); this adds stdin.
  */
 import { fstatSync } from "node:fs";
-import { type SnapshotFormat, fdSource } from "@qber/core";
+import { type SnapshotFormat, fdSource, isQberError } from "@qber/core";
 import { type BerSource, type Input, berSource, openFile, openStream } from "@qber/qemu/input";
 import { registryFor } from "./context.js";
 import { UsageError } from "./errors.js";
@@ -44,4 +44,9 @@ export async function openInput(path: string, expect?: SnapshotFormat): Promise<
 /** Any input as BER: a QEMU stream is converted on the fly, with the command's plugins and limits. */
 export function berOf(input: Input, flags: LimitFlags = {}): BerSource {
   return berSource(input, { registry: registryFor(), ...importLimitsOf(flags) });
+}
+
+/** A failure reading an input, as one line that names the input (two-input commands say which one is bad). */
+export function named(input: Input, e: unknown): unknown {
+  return isQberError(e) ? new UsageError(`${input.name}: ${e.message}`, 1) : e;
 }
