@@ -16,6 +16,7 @@ import { inspectCommand } from "../commands/inspect.js";
 import { reportCommand } from "../commands/report.js";
 import { schemaCommand } from "../commands/schema.js";
 import { validateCommand } from "../commands/validate.js";
+import { keepMade, removeMade } from "./cleanup.js";
 import { UsageError, describeSystemError } from "./errors.js";
 import { packageVersion } from "./version.js";
 
@@ -45,8 +46,15 @@ export function buildProgram(): Command {
   return program;
 }
 
-/** Runs the CLI; resolves to the exit code. */
+/** Runs the CLI; resolves to the exit code. A command that fails leaves nothing it made behind. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const code = await run(argv);
+  if (code === 0) keepMade();
+  else removeMade();
+  return code;
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { ByteSink } from "@qber/core";
 import { UsageError } from "../cli/errors.js";
 import type { Input } from "../cli/input.js";
-import { withOutput } from "../cli/output.js";
+import { checkOutput, withOutput } from "../cli/output.js";
 import { DEFAULT_MAX_CELLS } from "../report/ram-map.js";
 import { type ReportFile, renderReport } from "../report/render.js";
 import { cacheBytes, openInputs, summarizeInput } from "./diff.js";
@@ -50,6 +50,8 @@ Examples:
       const xbzrleCacheBytes = cacheBytes(opts.xbzrleCache);
       const quiet = program.opts<{ quiet?: boolean }>().quiet ?? false;
       const files = fileB === undefined ? [fileA] : [fileA, fileB];
+      // Refused now rather than after reading the snapshots.
+      checkOutput(opts.output, files);
       const inputs = await openInputs(files);
       const reports: ReportFile[] = [];
       for (const input of inputs as Input[]) {
