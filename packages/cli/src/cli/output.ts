@@ -3,10 +3,10 @@
  * and renamed on success; a failure removes the temporary file, so no
  * partial output is ever left, and the input is never the output. Every
  * temporary and output is registered with cleanup.ts, which takes them back
- * if the command fails later or is interrupted. A
- * symbolic link is followed (its target is replaced, the link stays), and
- * devices and named pipes (/dev/null, a FIFO) are written in place:
- * renaming a file over them would replace the device.
+ * if the command fails later or is interrupted. A symbolic link is followed
+ * (its target is replaced, the link stays), and devices and named pipes
+ * (/dev/null, a FIFO) are written in place: renaming a file over them would
+ * replace the device.
  */
 import { once } from "node:events";
 import { type Stats, createWriteStream, lstatSync, realpathSync, statSync } from "node:fs";
