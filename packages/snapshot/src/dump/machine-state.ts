@@ -1,0 +1,103 @@
+/**
+ * What a memory dump needs of a snapshot besides its RAM pages, read in one
+ * pass that skips the pages: the machine type, the RAM blocks, the host
+ * bridge's PCI config space (PAM registers) and every vCPU's registers.
+ * x86 vCPUs come through the typed "cpu" plugin; aarch64 ones, which have
+ * no typed model, through the stream's own vmdesc.
+ */
+import { type ByteSource, type DecodeLimits, QberDecodeError, RESERVED_SECTION_ID, ReservedName, type Registry, type SecFull, emptyRegistry, readSections } from "@qber/core";
+import { deviceDescriptions } from "@qber/devices";
+import { parseVmdesc } from "@qber/vmstate";
+import { type DeviceLookup, decodeDevice, isOtherMachine, vmdescIndex } from "../classify/device-decoding.js";
+import type { ArmCpuRegisters } from "./arm-notes.js";
+import type { X86CpuRegisters } from "./x86-notes.js";
+
+export type CpuRegisters = { readonly arch: "x86"; readonly regs: X86CpuRegisters } | { readonly arch: "aarch64"; readonly regs: ArmCpuRegisters };
+
+export interface MachineState {
+  readonly machineType: string;
+  /** RAM block lengths by idstr, in the setup section's order. */
+  readonly blocks: ReadonlyMap<string, number>;
+  readonly hostBridgeConfig: Uint8Array | undefined;
+  /** vCPUs in CPU index order. */
+  readonly cpus: readonly CpuRegisters[];
+}
+
+export interface MachineStateOptions {
+  readonly registry?: Registry;
+  readonly limits?: Partial<DecodeLimits>;
+}
+
+type Obj = Record<string, unknown>;
+
+const big = (v: unknown): bigint => (typeof v === "bigint" ? v : typeof v === "number" ? BigInt(v) : 0n);
+/** A big-endian field the vmdesc gives no type for (QEMU's custom `cpsr` / `fpscr` infos), as bytes. */
+const be32 = (v: unknown): number => (v instanceof Uint8Array && v.length === 4 ? Buffer.from(v).readUInt32BE(0) : Number(big(v)));
+
+function armRegisters(state: Obj, where: { offset: number }): ArmCpuRegisters {
+  const xregs = state["env.xregs"];
+  const vfp = state["cpu/vfp"] as Obj | undefined;
+  if (!Array.isArray(xregs) || state["env.pc"] === undefined || state["cpsr"] === undefined) {
+    throw new QberDecodeError("aarch64 cpu section without env.xregs, env.pc and cpsr", where);
+  }
+  const qregs = Array.from({ length: 32 }, (_, i): readonly [bigint, bigint] => {
+    const d = vfp?.[`env.vfp.zregs[${i}].d`];
+    return Array.isArray(d) ? [big(d[0]), big(d[1])] : [0n, 0n];
+  });
+  return { xregs: xregs.map(big), pc: big(state["env.pc"]), pstate: be32(state["cpsr"]), qregs, fpscr: vfp ? be32(vfp["fpscr"]) : 0 };
+}
+
+/** The 256-byte config space of a PCI device state, typed (parent_obj.config) or from a vmdesc (config[0]). */
+function pciConfig(state: unknown): Uint8Array | undefined {
+  if (state instanceof Uint8Array) return state.length >= 256 ? state : undefined;
+  if (typeof state !== "object" || state === null || Array.isArray(state)) return undefined;
+  for (const [k, v] of Object.entries(state as Obj)) {
+    if (/^(parent_obj|config(\[0\])?)$/.test(k)) {
+      const c = pciConfig(v);
+      if (c) return c;
+    }
+  }
+  return undefined;
+}
+
+const isHostBridge = (name: string): boolean => /(^|\/)(I440FX|mch)$/.test(name);
+
+export async function readMachineState(source: ByteSource, options: MachineStateOptions = {}): Promise<MachineState> {
+  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: deviceDescriptions };
+  let machineType: string | undefined;
+  let blocks: Map<string, number> | undefined;
+  let hostBridgeConfig: Uint8Array | undefined;
+  const cpus = new Map<bigint, CpuRegisters>();
+  const decode = (sec: SecFull, offset: number): unknown => {
+    const d = decodeDevice(sec, lookup);
+    if (d.by === "none") throw new QberDecodeError(`${sec.name} (instance ${sec.instanceId}): cannot decode${d.error ? `: ${d.error.reason}` : ""}`, { offset });
+    return d.state;
+  };
+  for await (const s of readSections(source, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
+    if (s.kind === "min") continue; // RAM pages: the second pass
+    const sec = s.section;
+    if (sec.sectionId === RESERVED_SECTION_ID) {
+      if (sec.name === ReservedName.configuration && sec.contents.kind === "vmstate") {
+        lookup.otherMachine = isOtherMachine(sec.contents.value);
+        const name = sec.contents.value[1];
+        if (name?.kind === "oldblob") machineType = Buffer.from(name.value).toString("latin1");
+      } else if (sec.name === ReservedName.vmdesc && sec.contents.kind === "oldblob") {
+        lookup.vmdesc = vmdescIndex(parseVmdesc(sec.contents.value));
+      }
+      continue;
+    }
+    if (sec.contents.kind === "ramblid") {
+      blocks = new Map(sec.contents.value.blocks.map((b) => [b.name, Number(b.len)]));
+    } else if (sec.name === "cpu") {
+      const state = decode(sec, s.offset) as Obj;
+      cpus.set(sec.instanceId, "env.xregs" in state ? { arch: "aarch64", regs: armRegisters(state, s) } : { arch: "x86", regs: state as unknown as X86CpuRegisters });
+    } else if (isHostBridge(sec.name)) {
+      hostBridgeConfig = pciConfig(decode(sec, s.offset));
+    }
+  }
+  if (machineType === undefined) throw new QberDecodeError("no configuration section naming the machine type", {});
+  if (blocks === undefined) throw new QberDecodeError("no RAM setup section listing the RAM blocks", {});
+  if (cpus.size === 0) throw new QberDecodeError("no cpu section", {});
+  const ordered = [...cpus].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
+  return { machineType, blocks, hostBridgeConfig, cpus: ordered };
+}
