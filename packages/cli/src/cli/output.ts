@@ -7,7 +7,8 @@
  * renaming a file over them would replace the device.
  */
 import { once } from "node:events";
-import { createWriteStream, lstatSync, realpathSync, statSync } from "node:fs";
+import { createReadStream, createWriteStream, lstatSync, realpathSync, statSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import { rename, unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
@@ -87,6 +88,37 @@ async function writeInPlace<T>(path: string, write: (out: ByteSink) => Promise<T
     return result;
   } catch (e) {
     out.destroy();
+    throw e;
+  }
+}
+
+/**
+ * For writers that need a file they can seek in: `work` gets the path of a
+ * temporary file, which replaces `path` on success (as withOutput does).
+ * Standard output and devices get the finished file's bytes copied to them.
+ */
+export async function withOutputFile<T>(path: string, inputs: readonly string[], work: (file: string) => Promise<T>): Promise<T> {
+  if (path === "-" || isSpecialFile(path)) {
+    return withTemporary(path, async (tmp) => {
+      const result = await work(tmp);
+      const from = createReadStream(tmp, { highWaterMark: 1 << 20 });
+      if (path === "-") await pipeline(from, process.stdout, { end: false });
+      else await pipeline(from, createWriteStream(path));
+      return result;
+    });
+  }
+  for (const input of inputs) {
+    if (input !== "-" && sameFile(input, path)) throw new UsageError(`refusing to write ${path}: it is also the input`);
+  }
+  if (statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw new UsageError(`cannot write ${path}: it is a directory`, 1);
+  const target = followLink(path);
+  const tmp = temporaryName(target);
+  try {
+    const result = await work(tmp);
+    await rename(tmp, target);
+    return result;
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
     throw e;
   }
 }
