@@ -11,7 +11,7 @@
  * as the guest's non-zero pages.
  */
 import { execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -58,21 +58,66 @@ function cmp(a: string, b: string): { done: Promise<{ code: number | null; out: 
   return { done: new Promise((resolve) => child.once("exit", (code) => resolve({ code, out }))) };
 }
 
+/** The PT_LOADs of an ELF64 core: [file offset, guest-physical address, size]. */
+function loads(core: string): [number, number, number][] {
+  const fd = openSync(core, "r");
+  try {
+    const h = Buffer.alloc(64);
+    readSync(fd, h, 0, 64, 0);
+    const phoff = Number(h.readBigUInt64LE(32));
+    const phnum = h.readUInt16LE(56);
+    const ph = Buffer.alloc(56 * phnum);
+    readSync(fd, ph, 0, ph.length, phoff);
+    const out: [number, number, number][] = [];
+    for (let i = 0; i < phnum; i++) {
+      if (ph.readUInt32LE(56 * i) !== 1) continue;
+      out.push([Number(ph.readBigUInt64LE(56 * i + 8)), Number(ph.readBigUInt64LE(56 * i + 24)), Number(ph.readBigUInt64LE(56 * i + 32))]);
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** Whether `raw` holds each PT_LOAD of `core` at its guest-physical address; the first difference, else "". */
+function rawMatchesCore(core: string, raw: string): string {
+  const a = openSync(core, "r");
+  const b = openSync(raw, "r");
+  const x = Buffer.alloc(1 << 20);
+  const y = Buffer.alloc(1 << 20);
+  try {
+    for (const [offset, paddr, size] of loads(core)) {
+      for (let done = 0; done < size; done += x.length) {
+        const n = Math.min(x.length, size - done);
+        readSync(a, x, 0, n, offset + done);
+        const got = readSync(b, y, 0, n, paddr + done);
+        if (got !== n || !x.subarray(0, n).equals(y.subarray(0, n))) return `range at 0x${paddr.toString(16)} differs near +0x${done.toString(16)}`;
+      }
+    }
+    return "";
+  } finally {
+    closeSync(a);
+    closeSync(b);
+  }
+}
+
 interface Case {
   readonly name: string;
   readonly available: boolean;
   /** The registers gdb must show, and the first PT_LOAD's guest-physical address. */
   readonly gdbRegister: RegExp;
   readonly firstLoad: string;
+  /** Also check --format raw (small guests only: it reads every range again). */
+  readonly raw?: boolean;
 }
 
 const CASES: readonly Case[] = [
   { name: "pc-bios-32", available: x86, gdbRegister: /^eip\s+0x/m, firstLoad: "0x0000000000000000" },
-  { name: "pc-reset-32", available: x86, gdbRegister: /^eip\s+0xfff0\s/m, firstLoad: "0x0000000000000000" },
-  { name: "linux-q35", available: x86 && linuxDir !== undefined, gdbRegister: /^rip\s+0xffffffff/m, firstLoad: "0x0000000000000000" },
+  { name: "pc-reset-32", available: x86, gdbRegister: /^eip\s+0xfff0\s/m, firstLoad: "0x0000000000000000", raw: true },
+  { name: "linux-q35", available: x86 && linuxDir !== undefined, gdbRegister: /^rip\s+0xffffffff/m, firstLoad: "0x0000000000000000", raw: true },
   { name: "pc-3712", available: x86, gdbRegister: /^eip\s+0x/m, firstLoad: "0x0000000000000000" },
   { name: "q35-3g", available: x86, gdbRegister: /^eip\s+0x/m, firstLoad: "0x0000000000000000" },
-  { name: "virt-aarch64", available: arm, gdbRegister: /^pc\s+0x/m, firstLoad: "0x0000000040000000" },
+  { name: "virt-aarch64", available: arm, gdbRegister: /^pc\s+0x/m, firstLoad: "0x0000000040000000", raw: true },
 ];
 
 describe("qber dump-memory is byte-identical to QEMU 7.2's dump-guest-memory", () => {
@@ -117,6 +162,17 @@ describe("qber dump-memory is byte-identical to QEMU 7.2's dump-guest-memory", (
       const code = await new Promise((resolve) => readelf.once("exit", resolve));
       expect({ code, err }).toEqual({ code: 0, err: "" });
       expect(out).toMatch(new RegExp(`LOAD\\s+0x[0-9a-f]+ ${c.firstLoad} ${c.firstLoad}`));
+      if (c.raw) {
+        const raw = join(dir, `${c.name}.raw`);
+        qberRun("dump-memory", ber, "--format", "raw", "-o", raw);
+        expect(rawMatchesCore(ours, raw)).toBe("");
+        const end = Math.max(...loads(ours).map(([, paddr, size]) => paddr + size));
+        const st = statSync(raw);
+        expect(st.size).toBe(end);
+        // The gaps between ranges (e.g. RAM's end to the BIOS below 4 GiB) are holes.
+        expect(st.blocks * 512).toBeLessThan(st.size);
+        rmSync(raw);
+      }
       rmSync(ours);
       rmSync(oursFromBer);
       rmSync(ber);
