@@ -51,6 +51,19 @@ describe("qber dump-memory", () => {
     expect(viaStdout.stdoutBytes.equals(c)).toBe(true);
   });
 
+  it("inspect --json gives the same guest-physical map, or why it is not known", async () => {
+    const r = JSON.parse((await runCli(["inspect", "--json", join(fixtures, "pc-never-run.mig")])).stdout) as { guestPhysical: { ranges: { start: number; length: number; block: string; offset: number }[] } };
+    expect(r.guestPhysical.ranges.map((x) => [x.start, x.length, x.block, x.offset])).toEqual([
+      [0, 0xc0000, "pc.ram", 0],
+      [0xc0000, 0x20000, "pc.rom", 0],
+      [0xe0000, 0x20000, "pc.bios", 0x20000],
+      [0x100000, 0x1f00000, "pc.ram", 0x100000],
+      [0xfffc0000, 0x40000, "pc.bios", 0],
+    ]);
+    const addons = JSON.parse((await runCli(["inspect", "--json", join(fixtures, "pc-addons.mig")])).stdout) as { guestPhysical: { error: string } };
+    expect(addons.guestPhysical.error).toMatch(/vga\.vram/);
+  });
+
   it("refuses RAM it cannot place (a VGA's video RAM), stdin, and an unknown format", async () => {
     const vga = await runCli(["dump-memory", join(fixtures, "pc-addons.mig"), "-o", join(dir, "addons.core")]);
     expect(vga.code).toBe(1);

@@ -48,7 +48,7 @@ function armRegisters(state: Obj, where: { offset: number }): ArmCpuRegisters {
 }
 
 /** The 256-byte config space of a PCI device state, typed (parent_obj.config) or from a vmdesc (config[0]). */
-function pciConfig(state: unknown): Uint8Array | undefined {
+export function pciConfig(state: unknown): Uint8Array | undefined {
   if (state instanceof Uint8Array) return state.length >= 256 ? state : undefined;
   if (typeof state !== "object" || state === null || Array.isArray(state)) return undefined;
   for (const [k, v] of Object.entries(state as Obj)) {
@@ -60,7 +60,8 @@ function pciConfig(state: unknown): Uint8Array | undefined {
   return undefined;
 }
 
-const isHostBridge = (name: string): boolean => /(^|\/)(I440FX|mch)$/.test(name);
+/** The pc / q35 host bridge section, whose config space holds the PAM registers. */
+export const isHostBridge = (name: string): boolean => /(^|\/)(I440FX|mch)$/.test(name);
 
 export async function readMachineState(source: ByteSource, options: MachineStateOptions = {}): Promise<MachineState> {
   const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: deviceDescriptions };
