@@ -51,7 +51,7 @@ describe("qber dump-memory", () => {
     expect(viaStdout.stdoutBytes.equals(c)).toBe(true);
   });
 
-  it("inspect --json gives the same guest-physical map, or why it is not known", async () => {
+  it("inspect --json gives the same guest-physical map, or why it is not known; the report labels the RAM maps with it", async () => {
     const r = JSON.parse((await runCli(["inspect", "--json", join(fixtures, "pc-never-run.mig")])).stdout) as { guestPhysical: { ranges: { start: number; length: number; block: string; offset: number }[] } };
     expect(r.guestPhysical.ranges.map((x) => [x.start, x.length, x.block, x.offset])).toEqual([
       [0, 0xc0000, "pc.ram", 0],
@@ -60,6 +60,9 @@ describe("qber dump-memory", () => {
       [0x100000, 0x1f00000, "pc.ram", 0x100000],
       [0xfffc0000, 0x40000, "pc.bios", 0],
     ]);
+    const report = join(dir, "report.html");
+    expect((await runCli(["report", join(fixtures, "pc-never-run.mig"), "-o", report])).code).toBe(0);
+    expect(readFileSync(report, "utf8")).toContain("guest-physical 0xe0000-0xfffff (block +0x20000), 0xfffc0000-0xffffffff (block +0x0)");
     const addons = JSON.parse((await runCli(["inspect", "--json", join(fixtures, "pc-addons.mig")])).stdout) as { guestPhysical: { error: string } };
     expect(addons.guestPhysical.error).toMatch(/vga\.vram/);
   });

@@ -16,6 +16,7 @@
  * budget. Zero pages and pages never sent need no cache: they are zeros.
  */
 import { hash } from "node:crypto";
+import { type GuestPhysical, GuestMapReader } from "../dump/guest-map-reader.js";
 import {
   type ByteSource,
   type DecodeLimits,
@@ -84,6 +85,8 @@ export interface SnapshotSummary {
   /** Sections compared by `qber diff`, in file order. */
   readonly states: readonly SectionState[];
   readonly ram: readonly RamBlockSummary[];
+  /** Where the guest sees each RAM block (see @qber/snapshot/dump), or why that is not known. */
+  readonly guestPhysical: GuestPhysical;
   /** Bytes read. */
   readonly bytes: number;
 }
@@ -298,6 +301,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
   let vmdesc: Vmdesc | undefined;
   let deviceIndex = 0;
   let end = 0;
+  const guest = new GuestMapReader();
 
   const blockFor = (name: string, length?: number): BlockState => {
     let b = blocks.get(name);
@@ -377,6 +381,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
       continue;
     }
     end = s.offset + s.length;
+    guest.add(s);
     const sec = s.section;
     const base = { id: jsonNumber(sec.sectionId), name: sec.name, instance: jsonNumber(sec.instanceId), version: jsonNumber(sec.versionId), bytes: s.length, offset: s.offset };
     const identity = { name: sec.name, instance: jsonNumber(sec.instanceId), version: jsonNumber(sec.versionId) };
@@ -414,7 +419,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
     sections[m.index] = { ...sections[m.index]!, bytes: length };
     end = Math.max(end, sections[m.index]!.offset + length);
   }
-  return { sections, states, ram: [...blocks.values()].map((b) => b.summary()), bytes: end };
+  return { sections, states, ram: [...blocks.values()].map((b) => b.summary()), guestPhysical: guest.result(), bytes: end };
 }
 
 function streamInfoJson(bytes: Uint8Array): unknown {

@@ -17,8 +17,7 @@ import {
 import { type Vmdesc, describeFromVmdesc, entriesToState, parseVmdesc, stateToJson } from "@qber/vmstate";
 import { RESERVED_SECTION_ID, type ReservedKind, reservedKind } from "@qber/core";
 import { jsonNumber, toJsonForm } from "../json-values.js";
-import { type GuestRange, guestPhysicalMap } from "../dump/guest-physical-map.js";
-import { isHostBridge, pciConfig } from "../dump/machine-state.js";
+import { type GuestPhysical, GuestMapReader } from "../dump/guest-map-reader.js";
 
 export type SectionKind = "ram-setup" | "ram" | "device" | ReservedKind;
 export type DecodedByName = "plugin" | "vmdesc" | "blob";
@@ -61,7 +60,7 @@ export interface InspectReport {
    * Where the guest sees each RAM block: the ranges `qber dump-memory` writes
    * (QEMU's default max-ram-below-4g assumed), or why they are not known.
    */
-  readonly guestPhysical: { readonly ranges: readonly GuestRange[] } | { readonly error: string };
+  readonly guestPhysical: GuestPhysical;
 }
 
 export interface InspectOptions {
@@ -81,9 +80,7 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
   let vmdesc: Vmdesc | undefined;
   let deviceIndex = 0;
   const mins: { index: number; section: { readonly length: number | undefined } }[] = [];
-  let machineType: string | undefined;
-  const blocks = new Map<string, number>();
-  let hostBridgeConfig: Uint8Array | undefined;
+  const guest = new GuestMapReader();
 
   for await (const s of readSections(source, registry, options.limits ? { limits: options.limits } : {})) {
     options.onProgress?.(s.offset);
@@ -107,23 +104,20 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
       continue;
     }
     const sec = s.section;
+    guest.add(s);
     const base = { id: jsonNumber(sec.sectionId), name: sec.name, instance: jsonNumber(sec.instanceId), version: jsonNumber(sec.versionId), bytes: s.length, offset: s.offset };
     const reserved = sec.sectionId === RESERVED_SECTION_ID ? reservedKind(sec.name) : undefined;
     if (reserved !== undefined) {
       if (reserved === "vmdesc" && sec.contents.kind === "oldblob") vmdesc = parseVmdesc(sec.contents.value);
-      const name = reserved === "configuration" && sec.contents.kind === "vmstate" ? sec.contents.value[1] : undefined;
-      if (name?.kind === "oldblob") machineType = Buffer.from(name.value).toString("latin1");
       sections.push({ ...base, kind: reserved, decodedBy: null });
       continue;
     }
     if (sec.contents.kind === "ramblid") {
-      for (const b of sec.contents.value.blocks) blocks.set(b.name, Number(b.len));
       sections.push({ ...base, kind: "ram-setup", decodedBy: null });
       continue;
     }
     const entry = vmdesc?.devices[deviceIndex++];
     const matched = entry !== undefined && entry.name === sec.name && BigInt(entry.instance_id) === sec.instanceId ? entry : undefined;
-    if (s.plugin && isHostBridge(sec.name)) hostBridgeConfig = pciConfig(s.value);
     if (s.plugin) {
       sections.push({ ...base, kind: "device", decodedBy: "plugin", plugin: s.plugin.id, ...(options.fields ? { fields: toJsonForm(s.value) } : {}) });
     } else if (matched && sec.contents.kind === "vmstate") {
@@ -139,17 +133,8 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
     format: "qber-ber",
     sections,
     ram: [...ram].map(([name, s]) => ({ name, ...s })),
-    guestPhysical: guestMap(machineType, blocks, hostBridgeConfig),
+    guestPhysical: guest.result(),
   };
-}
-
-function guestMap(machineType: string | undefined, blocks: ReadonlyMap<string, number>, hostBridgeConfig: Uint8Array | undefined): InspectReport["guestPhysical"] {
-  if (machineType === undefined) return { error: "no configuration section naming the machine type" };
-  try {
-    return { ranges: guestPhysicalMap({ machineType, blocks, ...(hostBridgeConfig ? { hostBridgeConfig } : {}) }) };
-  } catch (e) {
-    return { error: (e as Error).message };
-  }
 }
 
 function vmdescFields(sec: SecFull, entry: NonNullable<Vmdesc["devices"][number]>): unknown {
