@@ -50,12 +50,12 @@ const qber = fileURLToPath(new URL("../../packages/cli/bin/qber.js", import.meta
 const qberRun = (...args: string[]) => execFileSync(process.execPath, [qber, "-q", ...args], { encoding: "utf8" });
 
 /** cmp's exit code and output once both inputs are read. */
-function cmp(a: string, b: string): { done: Promise<{ code: number | null; out: string }> } {
+function cmp(a: string, b: string): { done: Promise<{ code: number | null; out: string }>; kill: () => void } {
   const child = spawn("cmp", [a, b], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   child.stdout.on("data", (d: Buffer) => (out += d.toString()));
   child.stderr.on("data", (d: Buffer) => (out += d.toString()));
-  return { done: new Promise((resolve) => child.once("exit", (code) => resolve({ code, out }))) };
+  return { done: new Promise((resolve) => child.once("exit", (code) => resolve({ code, out }))), kill: () => child.kill("SIGKILL") };
 }
 
 /** The PT_LOADs of an ELF64 core: [file offset, guest-physical address, size]. */
@@ -131,17 +131,22 @@ describe("qber dump-memory is byte-identical to QEMU 7.2's dump-guest-memory", (
       const fifo = join(dir, `${c.name}.fifo`);
       execFileSync("mkfifo", [fifo]);
       let compared: ReturnType<typeof cmp> | undefined;
-      await runDumpCase(c.name, {
-        migPath: mig,
-        dumpPath: fifo,
-        qemuX86,
-        qemuAarch64,
-        linuxDir,
-        beforeDump: () => {
-          qberRun("dump-memory", mig, "-o", ours);
-          compared = cmp(fifo, ours);
-        },
-      });
+      try {
+        await runDumpCase(c.name, {
+          migPath: mig,
+          dumpPath: fifo,
+          qemuX86,
+          qemuAarch64,
+          linuxDir,
+          beforeDump: () => {
+            qberRun("dump-memory", mig, "-o", ours);
+            compared = cmp(fifo, ours);
+          },
+        });
+      } catch (e) {
+        compared?.kill(); // still waiting for QEMU to open the FIFO
+        throw e;
+      }
       const qemuVsOurs = await compared!.done;
       expect(qemuVsOurs.out, "cmp of QEMU's core (FIFO) and qber's").toBe("");
       expect(qemuVsOurs.code).toBe(0);

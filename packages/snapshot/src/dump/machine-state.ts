@@ -91,7 +91,9 @@ export async function readMachineState(source: ByteSource, options: MachineState
       blocks = new Map(sec.contents.value.blocks.map((b) => [b.name, Number(b.len)]));
     } else if (sec.name === "cpu") {
       const state = decode(sec, s.offset) as Obj;
-      cpus.set(sec.instanceId, "env.xregs" in state ? { arch: "aarch64", regs: armRegisters(state, s) } : { arch: "x86", regs: state as unknown as X86CpuRegisters });
+      if ("env.xregs" in state) cpus.set(sec.instanceId, { arch: "aarch64", regs: armRegisters(state, s) });
+      else if (Array.isArray(state["regs"]) && Array.isArray(state["segs"])) cpus.set(sec.instanceId, { arch: "x86", regs: state as unknown as X86CpuRegisters });
+      else throw new QberDecodeError(`cpu (instance ${sec.instanceId}): neither the typed x86 model nor an aarch64 layout read it`, s);
     } else if (isHostBridge(sec.name)) {
       hostBridgeConfig = pciConfig(decode(sec, s.offset));
     }
