@@ -5,10 +5,9 @@
  * x86 vCPUs come through the typed "cpu" plugin; aarch64 ones, which have
  * no typed model, through the stream's own vmdesc.
  */
-import { type ByteSource, type DecodeLimits, QberDecodeError, RESERVED_SECTION_ID, ReservedName, type Registry, type SecFull, emptyRegistry, readSections } from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
-import { parseVmdesc } from "@qber/vmstate";
-import { type DeviceLookup, decodeDevice, isOtherMachine, vmdescIndex } from "../classify/device-decoding.js";
+import { type ByteSource, type DecodeLimits, QberDecodeError, type Registry, type SecFull, emptyRegistry, readSections } from "@qber/core";
+import { defaultRegistry } from "@qber/devices";
+import { SnapshotContext } from "@qber/qemu/classify";
 import type { ArmCpuRegisters } from "./arm-notes.js";
 import type { X86CpuRegisters } from "./x86-notes.js";
 
@@ -64,31 +63,23 @@ export function pciConfig(state: unknown): Uint8Array | undefined {
 export const isHostBridge = (name: string): boolean => /(^|\/)(I440FX|mch)$/.test(name);
 
 export async function readMachineState(source: ByteSource, options: MachineStateOptions = {}): Promise<MachineState> {
-  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: deviceDescriptions };
-  let machineType: string | undefined;
+  const context = new SnapshotContext(options.registry ?? defaultRegistry);
   let blocks: Map<string, number> | undefined;
   let hostBridgeConfig: Uint8Array | undefined;
   const cpus = new Map<bigint, CpuRegisters>();
   const decode = (sec: SecFull, offset: number): unknown => {
-    const d = decodeDevice(sec, lookup);
-    if (d.by === "none") throw new QberDecodeError(`${sec.name} (instance ${sec.instanceId}): cannot decode${d.error ? `: ${d.error.reason}` : ""}`, { offset });
+    const d = context.decode(sec);
+    if (d.by === "blob") throw new QberDecodeError(`${sec.name} (instance ${sec.instanceId}): cannot decode${d.error ? `: ${d.error.reason}` : ""}`, { offset });
     return d.state;
   };
   for await (const s of readSections(source, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
     if (s.kind === "min") continue; // RAM pages: the second pass
     const sec = s.section;
-    if (sec.sectionId === RESERVED_SECTION_ID) {
-      if (sec.name === ReservedName.configuration && sec.contents.kind === "vmstate") {
-        lookup.otherMachine = isOtherMachine(sec.contents.value);
-        const name = sec.contents.value[1];
-        if (name?.kind === "oldblob") machineType = Buffer.from(name.value).toString("latin1");
-      } else if (sec.name === ReservedName.vmdesc && sec.contents.kind === "oldblob") {
-        lookup.vmdesc = vmdescIndex(parseVmdesc(sec.contents.value));
-      }
-      continue;
-    }
-    if (sec.contents.kind === "ramblid") {
+    const kind = context.see(sec);
+    if (kind === "ram-setup" && sec.contents.kind === "ramblid") {
       blocks = new Map(sec.contents.value.blocks.map((b) => [b.name, Number(b.len)]));
+    } else if (kind !== "device") {
+      continue;
     } else if (sec.name === "cpu") {
       const state = decode(sec, s.offset) as Obj;
       if ("env.xregs" in state) cpus.set(sec.instanceId, { arch: "aarch64", regs: armRegisters(state, s) });
@@ -98,6 +89,7 @@ export async function readMachineState(source: ByteSource, options: MachineState
       hostBridgeConfig = pciConfig(decode(sec, s.offset));
     }
   }
+  const machineType = context.machineType;
   if (machineType === undefined) throw new QberDecodeError("no configuration section naming the machine type", {});
   if (blocks === undefined) throw new QberDecodeError("no RAM setup section listing the RAM blocks", {});
   if (cpus.size === 0) throw new QberDecodeError("no cpu section", {});
