@@ -4,3 +4,4 @@ export { type SnapshotDiff, type DiffOptions, type SnapshotSummary, type Summari
 export { type DecodeJsonOptions, type DecodeJsonSummary, type EncodeJsonOptions, type EncodeJsonSummary, decodeToJson, encodeFromJson } from "./json/index.js";
 export { type ComposeOptions, type ComposeSummary, type MachineFile, composeMachine } from "./compose/index.js";
 export { type ReportFile, type ReportOptions, renderReport } from "./report/index.js";
+export { type DumpMemoryOptions, type MemoryDumpFormat, type MemoryDumpSummary, type GuestRange, dumpMemory } from "./dump/index.js";

@@ -1,2 +1,2 @@
 export { type ComposeOptions, type ComposeSummary, composeMachine } from "./compose.js";
-export { type MachineFile, type MachineFileProblem, machineFileSchema, checkMachineFile } from "./machine-file.js";
+export { type MachineFile, type MachineFileProblem, machineFileSchema, checkMachineFile, parseSize } from "./machine-file.js";

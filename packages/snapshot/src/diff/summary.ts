@@ -23,6 +23,7 @@ import { type RamBlockInfo, type RamBlockSink, RamReconstructor } from "@qber/ra
 import { type DecodedByName, type InspectedSection, fullSection, ramSection } from "../inspect/inspected-section.js";
 import { deviceFields, jsonNumber, toJsonForm } from "../json-values.js";
 import { ContentCache } from "./content-cache.js";
+import { type GuestPhysical, GuestMapReader } from "../dump/guest-map-reader.js";
 
 export { PAGE_SIZE };
 
@@ -73,6 +74,8 @@ export interface SnapshotSummary {
   /** Sections compared by `qber diff`, in file order. */
   readonly states: readonly SectionState[];
   readonly ram: readonly RamBlockSummary[];
+  /** Where the guest sees each RAM block (see @qber/snapshot/dump), or why that is not known. */
+  readonly guestPhysical: GuestPhysical;
   /** Bytes read. */
   readonly bytes: number;
 }
@@ -166,6 +169,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
   const mins: { index: number; section: { readonly length: number | undefined } }[] = [];
   let end = 0;
   let index = 0;
+  const guest = new GuestMapReader();
 
   for await (const s of readSections(source, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
     options.onProgress?.(s.offset);
@@ -179,11 +183,13 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
       const kind = context.see(sec);
       if (kind === "device") {
         const d = context.decode(sec);
+        guest.add(sec, d);
         const listed = fullSection(sec, kind, s.offset, s.length, d);
         sections.push(listed);
         const fields = deviceFields(d);
         states.push({ ...identity, kind, decodedBy: d.by, ...(listed.plugin ? { plugin: listed.plugin } : {}), fields: fields === undefined ? toJsonForm(sec.contents.value) : fields });
       } else {
+        guest.add(sec);
         sections.push(fullSection(sec, kind, s.offset, s.length));
         if (kind === "configuration" || kind === "stream-info" || kind === "ram-setup") {
           const fields = kind === "stream-info" && sec.contents.kind === "oldblob" ? streamInfoJson(sec.contents.value) : toJsonForm(sec.contents.value);
@@ -203,7 +209,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
     const sink = sinks[i]!;
     return { name: b.name, length: b.length, pages: sink.kinds.length, kinds: sink.kinds, digests: sink.digests, records: { zero: b.stats.compr, full: b.stats.fullpage, xbzrle: b.stats.xbzrle, hook: b.stats.hook } };
   });
-  return { sections, states, ram: summaries, bytes: end };
+  return { sections, states, ram: summaries, guestPhysical: guest.result(context.machineType), bytes: end };
 }
 
 function streamInfoJson(bytes: Uint8Array): unknown {
