@@ -21,6 +21,18 @@ export { ChunkReader } from "./chunk-reader.js";
 export * from "./legacy/index.js";
 export { rewriteDer } from "./der-rewrite.js";
 export {
+  type Framing,
+  type SecMinSizes,
+  type SecMinLengths,
+  type RamBlockLengths,
+  FramedWriter,
+  pageDerSize,
+  ramPageDerSize,
+  secMinDerSize,
+  secMinLengths,
+  ramBlockLengths,
+} from "./framed-writer.js";
+export {
   ReservedName,
   RESERVED_SECTION_ID,
   type ReservedKind,

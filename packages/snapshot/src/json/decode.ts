@@ -11,12 +11,11 @@
  * `RawSectionsNeeded` naming those sections, and the caller decodes again with
  * them as `rawMins` (their bytes, as hex).
  */
-import { type ByteSink, type ByteSource, type DecodeLimits, QberDecodeError, type Registry, type SecFull, emptyRegistry, encodeValue, readSections } from "@qber/core";
+import { type ByteSink, type ByteSource, type DecodeLimits, FramedWriter, QberDecodeError, type Registry, type SecFull, emptyRegistry, encodeValue, readSections } from "@qber/core";
 import { deviceDescriptions } from "@qber/devices";
 import { parseVmdesc } from "@qber/vmstate";
 import { RESERVED_SECTION_ID, ReservedName } from "@qber/core";
 import { type DeviceLookup, type Description, decodeDevice, deviceFields, vmdescIndex } from "../classify/device-decoding.js";
-import { BerOut } from "./ber-out.js";
 import { JSON_FORMAT, JSON_FORMAT_VERSION, type JsonFieldsView, type JsonSecFull, type Lengths, hexOf, pretty, secFullToJson } from "./model.js";
 import { TextOut } from "./text-out.js";
 import { ByteWindow, Comparator, headerAt, tee } from "./window.js";
@@ -81,7 +80,7 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
     window.dropBefore(Math.min(cmp.position, keepFrom));
   });
 
-  let out: BerOut | undefined;
+  let out: FramedWriter | undefined;
   let framing: Lengths = "indefinite";
   let index = 0;
   let rawCount = 0;
@@ -94,10 +93,10 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
     if (p) await p;
   };
 
-  const start = async (): Promise<BerOut> => {
+  const start = async (): Promise<FramedWriter> => {
     const file = headerAt(window, 0);
     framing = file.length < 0 ? "indefinite" : "definite";
-    const w = new BerOut(cmp.expect, framing);
+    const w = new FramedWriter(cmp.expect, framing);
     if (framing === "definite") {
       const version = headerAt(window, file.headerLength);
       const top = headerAt(window, file.headerLength + version.headerLength + version.length);
@@ -110,7 +109,7 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
   };
 
   /** Copies out what the window holds of the pending raw SecMin (all of it when `all`). */
-  const drainRaw = async (w: BerOut, all: boolean): Promise<void> => {
+  const drainRaw = async (w: FramedWriter, all: boolean): Promise<void> => {
     if (!pending) return;
     const until = Math.min(pending.end, window.end);
     while (pending.at < until) {

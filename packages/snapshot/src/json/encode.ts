@@ -10,12 +10,11 @@
  * definite container (at the start for DER files, before anything is
  * written), and the caller runs both passes.
  */
-import { type ByteSink, QberEncodeError, type RamPage, type Registry, type SecFull, decodeValue, emptyRegistry, encodeValue } from "@qber/core";
+import { type ByteSink, FramedWriter, QberEncodeError, type SecMinSizes, ramBlockLengths, ramPageDerSize, secMinDerSize, secMinLengths, type RamPage, type Registry, type SecFull, decodeValue, emptyRegistry, encodeValue } from "@qber/core";
 import { deviceDescriptions } from "@qber/devices";
 import { parseVmdesc } from "@qber/vmstate";
 import { RESERVED_SECTION_ID, ReservedName } from "@qber/core";
 import { type DeviceLookup, type Description, decodeDevice, deviceProblems, vmdescIndex } from "../classify/device-decoding.js";
-import { BerOut, type MinSizes, blockLengths, minLengths, minSize, pageSize } from "./ber-out.js";
 import { JsonReader } from "./json-reader.js";
 import { JSON_FORMAT, type Lengths, bigOf, bytesOf, jsonError, pageFromJson, secFullFromJson, shown } from "./model.js";
 
@@ -171,7 +170,7 @@ async function walkAndClose(source: AsyncIterable<Uint8Array>, v: Visitor): Prom
 export interface JsonSizes {
   /** Content length of `top`. */
   readonly top: number;
-  readonly mins: ReadonlyMap<number, MinSizes>;
+  readonly mins: ReadonlyMap<number, SecMinSizes>;
 }
 
 /** Thrown by a one-pass encode that meets a definite container: measure first (`measureJson`). */
@@ -187,8 +186,8 @@ const utf8 = new TextEncoder();
 /** The first of two passes: measures what definite lengths need. */
 export async function measureJson(source: AsyncIterable<Uint8Array>): Promise<JsonSizes> {
   let top = 0;
-  const mins = new Map<number, MinSizes>();
-  let cur: { id: bigint; sizes: MinSizes; index: number } | undefined;
+  const mins = new Map<number, SecMinSizes>();
+  let cur: { id: bigint; sizes: SecMinSizes; index: number } | undefined;
   let rawLen = 0;
   const v: Visitor = {
     begin: () => {},
@@ -204,12 +203,12 @@ export async function measureJson(source: AsyncIterable<Uint8Array>): Promise<Js
     },
     page: (p) => {
       const pl = cur!.sizes.pagelists;
-      pl[pl.length - 1]! += pageSize(p);
+      pl[pl.length - 1]! += ramPageDerSize(p);
       return undefined;
     },
     endBlock: () => {},
     endMin: () => {
-      top += minSize(cur!.id, cur!.sizes);
+      top += secMinDerSize(cur!.id, cur!.sizes);
       mins.set(cur!.index, cur!.sizes);
       cur = undefined;
     },
@@ -252,17 +251,17 @@ export async function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: By
   const maxProblems = options.maxProblems ?? 20;
   const problems: string[] = [];
   let problemCount = 0;
-  let out: BerOut | undefined;
+  let out: FramedWriter | undefined;
   let framing: Lengths = "indefinite";
   let count = 0;
-  let minSizes: MinSizes | undefined;
+  let minSizes: SecMinSizes | undefined;
   let block = 0;
-  const w = (): BerOut => out ?? (() => { throw new QberEncodeError("sections before the file header"); })();
+  const w = (): FramedWriter => out ?? (() => { throw new QberEncodeError("sections before the file header"); })();
   const v: Visitor = {
     begin: (f) => {
       framing = f;
       if (f === "definite" && !sizes) throw new SizesNeeded();
-      out = new BerOut(sink, f);
+      out = new FramedWriter(sink, f);
       out.begin(sizes?.top);
     },
     full: async (bytes, section, index) => {
@@ -287,14 +286,20 @@ export async function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: By
       if (lengths === "definite") {
         minSizes = sizes?.mins.get(index);
         if (!minSizes) throw new SizesNeeded();
-        w().beginMin(id, lengths, minLengths(id, minSizes));
+        w().beginMin(id, lengths, secMinLengths(id, minSizes));
       } else {
         minSizes = undefined;
         w().beginMin(id, lengths);
       }
     },
     block: (name) => {
-      w().beginBlock(name, minSizes ? blockLengths(minSizes, block) : undefined);
+      if (minSizes) {
+        const lengths = ramBlockLengths(minSizes, block);
+        if (lengths === undefined) throw new QberEncodeError("the JSON changed between the two passes");
+        w().beginBlock(name, lengths);
+      } else {
+        w().beginBlock(name);
+      }
       block++;
     },
     page: (p) => w().page(p),
