@@ -6,16 +6,17 @@
  * Indefinite framing with indefinite SecMins (the streaming form) takes one
  * pass. Definite lengths must be known before their contents are written: a
  * first pass over the JSON measures them (`measureJson`), a second writes.
- * `encodeFromJson` without sizes throws `SizesNeeded` when it meets a
- * definite container (at the start for DER files, before anything is
- * written), and the caller runs both passes.
+ * `encodeFromJsonFile` runs what a JSON form needs: it writes in one pass
+ * until it meets a definite container (at the start for DER files, before
+ * anything is written), and then measures and writes again.
  */
-import { type ByteSink, FramedWriter, QberEncodeError, type SecMinSizes, ramBlockLengths, ramPageDerSize, secMinDerSize, secMinLengths, type RamPage, type Registry, type SecFull, decodeValue, emptyRegistry, encodeValue } from "@qber/core";
+import { type ByteSink, FramedWriter, writeToSink, QberEncodeError, type SecMinSizes, ramBlockLengths, ramPageDerSize, secMinDerSize, secMinLengths, type RamPage, type Registry, type SecFull, decodeValue, emptyRegistry, encodeValue } from "@qber/core";
 import { deviceDescriptions } from "@qber/devices";
 import { parseVmdesc } from "@qber/vmstate";
 import { RESERVED_SECTION_ID, ReservedName } from "@qber/core";
 import { type DeviceLookup, type Description, decodeDevice, deviceProblems, vmdescIndex } from "../classify/device-decoding.js";
 import { JsonReader } from "./json-reader.js";
+import { type PassOutput, runPass } from "./pass-output.js";
 import { JSON_FORMAT, type Lengths, bigOf, bytesOf, jsonError, pageFromJson, secFullFromJson, shown } from "./model.js";
 
 /** What the JSON walk hands out, in file order. */
@@ -173,13 +174,8 @@ export interface JsonSizes {
   readonly mins: ReadonlyMap<number, SecMinSizes>;
 }
 
-/** Thrown by a one-pass encode that meets a definite container: measure first (`measureJson`). */
-export class SizesNeeded extends Error {
-  override readonly name = "SizesNeeded";
-  constructor() {
-    super("definite lengths need a measuring pass");
-  }
-}
+/** Ends the one-pass try of `encodeFromJsonFile` at a definite container; never leaves this module. */
+class SizesNeeded extends Error {}
 
 const utf8 = new TextEncoder();
 
@@ -244,7 +240,51 @@ export interface EncodeJsonSummary {
   readonly framing: Lengths;
 }
 
-export async function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions = {}): Promise<EncodeJsonSummary> {
+/**
+ * Writes the BER file a JSON form describes, in one pass. Definite lengths
+ * (a DER file, a definite SecMin) need `sizes` from `measureJson` over the
+ * same JSON; without them it is a QberEncodeError (`encodeFromJsonFile`
+ * measures when it must).
+ */
+export function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions = {}): Promise<EncodeJsonSummary> {
+  return encodePass(source, sink, options, () => {
+    throw new QberEncodeError("definite lengths need sizes from measureJson over the same JSON (or encodeFromJsonFile, which measures)");
+  });
+}
+
+/**
+ * Encodes a JSON form that can be read again (`open` gives the same text
+ * each time): in one pass when it can, else measuring first. A file with
+ * definite lengths measures before it writes anything; only a streaming file
+ * holding a definite SecMin has written something by then, and then the
+ * output must be able to drop it (`output.discards`).
+ */
+export async function encodeFromJsonFile(open: () => AsyncIterable<Uint8Array>, output: PassOutput, options: Omit<EncodeJsonOptions, "sizes"> = {}): Promise<EncodeJsonSummary> {
+  let written = 0;
+  const first = await runPass(output, async (sink) => {
+    // Only an output that cannot drop the pass needs to know whether bytes reached it.
+    const counted: ByteSink = output.discards
+      ? sink
+      : async (chunk) => {
+          written += chunk.length;
+          await writeToSink(sink, chunk);
+        };
+    try {
+      return { keep: true, value: await encodePass(open(), counted, options, () => { throw new SizesNeeded(); }) };
+    } catch (e) {
+      if (e instanceof SizesNeeded) return { keep: false, value: undefined };
+      throw e;
+    }
+  });
+  if (first !== undefined) return first;
+  if (written > 0) {
+    throw new QberEncodeError("RAM sections with definite lengths inside an indefinite file need two passes, and the first has gone to an output that cannot take it back: write to a file");
+  }
+  const sizes = await measureJson(open());
+  return output.write((sink) => encodeFromJson(open(), sink, { ...options, sizes }));
+}
+
+async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions, sizesMissing: () => never): Promise<EncodeJsonSummary> {
   const sizes = options.sizes;
   const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions ?? deviceDescriptions };
   const check = options.validate ?? true;
@@ -260,7 +300,7 @@ export async function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: By
   const v: Visitor = {
     begin: (f) => {
       framing = f;
-      if (f === "definite" && !sizes) throw new SizesNeeded();
+      if (f === "definite" && !sizes) sizesMissing();
       out = new FramedWriter(sink, f);
       out.begin(sizes?.top);
     },
@@ -285,7 +325,7 @@ export async function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: By
       block = 0;
       if (lengths === "definite") {
         minSizes = sizes?.mins.get(index);
-        if (!minSizes) throw new SizesNeeded();
+        if (!minSizes) sizesMissing();
         w().beginMin(id, lengths, secMinLengths(id, minSizes));
       } else {
         minSizes = undefined;
