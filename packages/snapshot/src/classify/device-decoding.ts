@@ -52,10 +52,7 @@ export function fieldOfPath(path: string): string {
 }
 
 function failure(e: unknown): { reason: string; field: string } {
-  if (isQberError(e)) {
-    const reason = "reason" in e && typeof e.reason === "string" ? e.reason : e.message;
-    return { reason: e.expected === undefined ? reason : `${reason} (expected ${e.expected})`, field: fieldOfPath(e.path) };
-  }
+  if (isQberError(e)) return { reason: e.reason, field: fieldOfPath(e.path) };
   return { reason: (e as Error).message ?? String(e), field: "" };
 }
 

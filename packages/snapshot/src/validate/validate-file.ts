@@ -59,14 +59,8 @@ export interface ValidateOptions {
 
 const PAGE = 4096;
 
-/** The reason of a qber error without the "at byte N in path" it ends with. */
-export function reasonOf(e: AnyQberError): string {
-  const where = [e.offset === undefined ? "" : `at byte ${e.offset}`, e.path === "" ? "" : `in ${e.path}`].filter((s) => s !== "").join(" ");
-  return where !== "" && e.message.endsWith(` ${where}`) ? e.message.slice(0, -(where.length + 1)) : e.message;
-}
-
 export function problemOfError(e: AnyQberError, prefix = ""): Problem {
-  return { offset: e.offset ?? null, path: e.path === "" ? null : e.path, device: null, field: null, reason: prefix + reasonOf(e) };
+  return { offset: e.offset ?? null, path: e.path === "" ? null : e.path, device: null, field: null, reason: prefix + e.reason };
 }
 
 class Problems {
@@ -177,7 +171,7 @@ export async function validateFile(source: ByteSource, options: ValidateOptions 
                 try {
                   xbzrleDecode(batch.data(i), scratch);
                 } catch (e) {
-                  add({ ...where, reason: `XBZRLE page at ${hex} does not decode: ${isQberError(e) ? reasonOf(e) : (e as Error).message}` });
+                  add({ ...where, reason: `XBZRLE page at ${hex} does not decode: ${isQberError(e) ? e.reason : (e as Error).message}` });
                 }
               }
               block.sent[n] = 1;
