@@ -21,7 +21,7 @@ import { JSON_FORMAT, JSON_FORMAT_VERSION, type JsonFieldsView, type JsonSecFull
 import { type PassOutput, runPass } from "./pass-output.js";
 import { TextOut } from "./text-out.js";
 import { ByteWindow, Comparator, headerAt, tee } from "./window.js";
-import { type ImportOptions } from "@qber/qemu";
+import type { ImportOptions } from "@qber/qemu/bridge";
 import { type Input, readAsBer } from "@qber/qemu/input";
 
 export interface SectionSpan {
