@@ -119,7 +119,7 @@ const known: Record<PackageDir, readonly string[]> = {
   core: ["readSections", "fileSource", "encodeValue", "decodeValue", "createRegistry", "SectionWriter", "QberDecodeError"],
   ram: ["xbzrleEncode", "xbzrleDecode", "isZeroPage", "parseRamRecords", "writeRamRecords"],
   vmstate: ["vmsd", "u8", "definePlugin", "validateState", "stateToJson"],
-  devices: ["devicePlugins", "devicesRegistry", "defaultRegistry"],
+  devices: ["devicePlugins", "devicesRegistry", "defaultRegistry", "hpetPlugin"],
   qemu: ["importQemuStream", "exportQemuStream", "openFile", "berSource"],
   snapshot: ["inspectFile", "validateFile", "decodeToJson", "encodeFromJson", "composeMachine", "diffSnapshots", "renderReport"],
   cli: ["main"],

@@ -5,6 +5,7 @@ export * from "./registry.js";
 export { encodeValue, decodeValue } from "./value-codec.js";
 export { type ByteSource, type FileSourceOptions, fileSource, fdSource } from "./byte-source.js";
 export { type PageKind, PageBatch, KIND_COMPR, KIND_FULL, KIND_XBZRLE, KIND_HOOK } from "./page-batch.js";
+export { PAGE_SIZE } from "./schema-decoder.js";
 export {
   type StreamedSection,
   type StreamedSecFull,
@@ -41,5 +42,6 @@ export {
   decodeStreamInfo,
   reservedKind,
   isReservedSection,
+  reservedSection,
 } from "./reserved-sections.js";
 export { BER_MAGIC, QEMU_MAGIC, type SnapshotFormat, sniffFormat, startsWith } from "./format-sniff.js";

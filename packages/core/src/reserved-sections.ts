@@ -1,3 +1,5 @@
+import type { SecFull, SecFullContents } from "./types.js";
+
 /**
  * Legacy-stream content that has no slot in the schema travels in SecFull
  * sections with reserved names (docs/bridge.md lists each):
@@ -64,6 +66,11 @@ export function reservedKind(name: string): ReservedKind | undefined {
     default:
       return undefined;
   }
+}
+
+/** A reserved section holding `contents`. */
+export function reservedSection(name: string, contents: SecFullContents): SecFull {
+  return { kind: "full", name, sectionId: RESERVED_SECTION_ID, instanceId: 0n, versionId: 0n, contents };
 }
 
 /** Whether a section is one of the reserved sections (id -1), whatever its name. */

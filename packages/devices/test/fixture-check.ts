@@ -7,8 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type { Registry, SectionInfo } from "@qber/core";
-import { type VmdescDevice, describeDevice, formatQemuJson, parseVmdesc, vmdescBodySize } from "@qber/vmstate";
+import type { Registry, SectionInfo, SectionPlugin } from "@qber/core";
+import { type VmdescDevice, describeDevice, descriptionOf, formatQemuJson, parseVmdesc, vmdescBodySize } from "@qber/vmstate";
 import type { Static, TObject } from "typebox";
 import { expect } from "vitest";
 import { findVmdescRecord, walkStream } from "../../vmstate/test/stream-walk.js";
@@ -52,11 +52,18 @@ export function fixtureSections(fixture: string): FixtureSection[] {
   return out;
 }
 
+/** The description a plugin carries; fails the test when it carries none. */
+export function describedBy(plugin: SectionPlugin | undefined): TObject {
+  const description = plugin && descriptionOf(plugin);
+  if (description === undefined) throw new Error(`${plugin?.id ?? "no plugin"}: no description`);
+  return description;
+}
+
 /**
  * Checks every device section of `fixture` whose vmsd name is in `only`
  * (all when omitted) against the plugins of `registry`. Returns the idstrs checked.
  */
-export function checkFixtureDevices(fixture: string, registry: Registry, describe: (pluginId: string) => TObject, only?: readonly string[]): string[] {
+export function checkFixtureDevices(fixture: string, registry: Registry, only?: readonly string[]): string[] {
   const stream = readFixture(fixture);
   const vmdesc = parseVmdesc(findVmdescRecord(stream).json);
   const checked: string[] = [];
@@ -74,7 +81,7 @@ export function checkFixtureDevices(fixture: string, registry: Registry, describ
     expect(plugin!.legacy!.encode(value, info), `${s.idstr}: re-encoded bytes`).toEqual(body);
     const ber = plugin!.ber.encode(value, info);
     expect(plugin!.ber.decode(ber, info), `${s.idstr}: state through VMStateEntries`).toEqual(value);
-    const described = describeDevice(describe(plugin!.id), value as Static<TObject>, { name: s.idstr, instanceId: s.instance, version: s.version });
+    const described = describeDevice(describedBy(plugin), value as Static<TObject>, { name: s.idstr, instanceId: s.instance, version: s.version });
     expect(formatQemuJson(described.vmdesc), `${s.idstr}: field list against the stream's vmdesc`).toBe(formatQemuJson(entry));
     checked.push(s.idstr);
     return length;

@@ -16,17 +16,19 @@ import { inspectCommand } from "../commands/inspect.js";
 import { reportCommand } from "../commands/report.js";
 import { schemaCommand } from "../commands/schema.js";
 import { validateCommand } from "../commands/validate.js";
+import { keepMade, removeMade } from "./cleanup.js";
 import { UsageError, describeSystemError } from "./errors.js";
-
-const VERSION = "0.1.0";
+import { packageVersion } from "./version.js";
 
 export function buildProgram(): Command {
   const program = new Command("qber")
     .description("Read, write, validate, inspect, diff and compose QEMU VM snapshots in the ASN.1/BER migration format, and convert to and from QEMU's own stream.")
-    .version(VERSION)
+    .version(packageVersion())
     .option("-q, --quiet", "no progress on stderr")
     .option("--debug", "print stack traces of errors")
-    .showHelpAfterError("(run with --help for usage)")
+    .showHelpAfterError("qber: see qber --help")
+    // Commander says "error: ..."; every line qber prints about a failure starts with "qber:".
+    .configureOutput({ outputError: (text, write) => write(text.replace(/^(?:error: )?(?=.)/gm, "qber: ")) })
     .exitOverride();
   importCommand(program);
   exportCommand(program);
@@ -40,12 +42,19 @@ export function buildProgram(): Command {
   composeCommand(program);
   devicesCommand(program);
   schemaCommand(program);
-  for (const c of program.commands) c.exitOverride();
+  for (const c of program.commands) c.exitOverride().showHelpAfterError(`qber: see qber ${c.name()} --help`);
   return program;
 }
 
-/** Runs the CLI; resolves to the exit code. */
+/** Runs the CLI; resolves to the exit code. A command that fails leaves nothing it made behind. */
 export async function main(argv: readonly string[]): Promise<number> {
+  const code = await run(argv);
+  if (code === 0) keepMade();
+  else removeMade();
+  return code;
+}
+
+async function run(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
   try {
     await program.parseAsync([...argv], { from: "user" });

@@ -1,16 +1,17 @@
-import { createWriteStream } from "node:fs";
-import { mkdtemp, open, rm, stat } from "node:fs/promises";
+import { createWriteStream, mkdtempSync } from "node:fs";
+import { open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
 import { type ByteSource, fileSource, isQberError, sniffFormat } from "@qber/core";
 import { importQemuStream } from "@qber/qemu/bridge";
+import { peekStream } from "@qber/qemu/input";
+import { forget, madeFile, madeFolder } from "../cli/cleanup.js";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { peekStream } from "@qber/qemu/input";
 import { stdin } from "../cli/input.js";
-import { passOutput, withOutput } from "../cli/output.js";
+import { checkOutput, passOutput, withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { encodeFromJsonFile } from "@qber/snapshot/json";
 import { JsonSyntaxError } from "@qber/snapshot/json";
@@ -59,13 +60,18 @@ async function withEncodeInput<T>(file: string, work: (input: EncodeInput) => Pr
   const { head, source } = await peekStream(stdin.source(), 16);
   const kind = kindOf("stdin", head);
   if (kind === "qemu") return work({ kind, source, size: undefined });
-  const dir = await mkdtemp(join(tmpdir(), "qber-encode-"));
+  // The folder is made synchronously and registered in the same tick, so an interruption cannot come in between.
+  const dir = mkdtempSync(join(tmpdir(), "qber-encode-"));
+  const path = join(dir, "stdin.json");
+  madeFolder(dir);
+  madeFile(path);
   try {
-    const path = join(dir, "stdin.json");
     await pipeline(source, createWriteStream(path));
     return await work({ kind, path });
   } finally {
     await rm(dir, { recursive: true, force: true });
+    forget(path);
+    forget(dir);
   }
 }
 
@@ -90,6 +96,8 @@ Examples:
     )
     .action(async (file: string, opts: { output: string; validate: boolean } & LimitFlags) => {
       const quiet = program.opts<{ quiet?: boolean }>().quiet;
+      // Refused now rather than after spooling stdin.
+      checkOutput(opts.output, [file]);
       await withEncodeInput(file, async (input) => {
         if (input.kind === "qemu") {
           const bar = progress("encode", input.size, quiet);

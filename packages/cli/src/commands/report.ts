@@ -2,9 +2,8 @@ import type { Command } from "commander";
 import { writeToSink } from "@qber/core";
 import { UsageError } from "../cli/errors.js";
 import type { Input } from "../cli/input.js";
-import { withOutput } from "../cli/output.js";
-import { DEFAULT_MAX_CELLS } from "@qber/snapshot/report";
-import { type ReportFile, renderReport } from "@qber/snapshot/report";
+import { checkOutput, withOutput } from "../cli/output.js";
+import { DEFAULT_MAX_CELLS, type ReportFile, renderReport } from "@qber/snapshot/report";
 import { cacheBytes, openInputs, summarizeInput } from "./diff.js";
 import { type LimitFlags, limitOptions } from "../cli/limits.js";
 
@@ -42,6 +41,8 @@ Examples:
       const xbzrleCacheBytes = cacheBytes(opts.xbzrleCache);
       const quiet = program.opts<{ quiet?: boolean }>().quiet ?? false;
       const files = fileB === undefined ? [fileA] : [fileA, fileB];
+      // Refused now rather than after reading the snapshots.
+      checkOutput(opts.output, files);
       const inputs = await openInputs(files);
       const reports: ReportFile[] = [];
       for (const input of inputs as Input[]) {

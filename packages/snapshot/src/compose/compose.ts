@@ -8,13 +8,13 @@
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { resolve } from "node:path";
 import { PassThrough } from "node:stream";
-import { type ByteSink, QberEncodeError, type Registry, type SecFull, SectionWriter } from "@qber/core";
-import { type MachineSpec, deviceDescriptions, devicesRegistry, pcMachine, q35Machine, ramBlocksFor } from "@qber/devices";
+import { type ByteSink, QberEncodeError, type Registry, SectionWriter } from "@qber/core";
+import { type MachineSpec, devicesRegistry, pcMachine, q35Machine, ramBlocksFor } from "@qber/devices";
 import { type RamSource, composeRam, fileRamSource, generatedRamSource } from "@qber/ram";
 import { type VmdescDevice, describeDevice, formatVmdesc, stateFromJson, stateToJson, validateState } from "@qber/vmstate";
 import type { TObject } from "typebox";
-import { exportQemuStream } from "@qber/qemu";
-import { RESERVED_SECTION_ID, ReservedName, encodeStreamInfo } from "@qber/core";
+import { configurationEntries, exportQemuStream } from "@qber/qemu/bridge";
+import { ReservedName, baseName, encodeStreamInfo, reservedSection } from "@qber/core";
 import { type Json, applyOverrides } from "./overrides.js";
 import { type MachineFile, checkMachineFile, parseAddress, parseSize } from "./machine-file.js";
 
@@ -40,10 +40,6 @@ function fail(reason: string): never {
   throw new QberEncodeError(`compose: ${reason}`);
 }
 
-function reserved(name: string, contents: SecFull["contents"]): SecFull {
-  return { kind: "full", name, sectionId: RESERVED_SECTION_ID, instanceId: 0n, versionId: 0n, contents };
-}
-
 interface DeviceSection {
   readonly spec: MachineSpec["sections"][number];
   readonly description: TObject;
@@ -64,9 +60,9 @@ function deviceStates(machine: MachineSpec, file: MachineFile): DeviceSection[] 
   if (Object.keys(cpu).length > 0) overrides.set(CPU, { ...(overrides.get(CPU) as Record<string, Json> | undefined), ...cpu });
   const used = new Set<string>();
   const out = machine.sections.map((spec) => {
-    const description = deviceDescriptions[spec.plugin] ?? fail(`no description for ${spec.plugin}`);
+    const { description } = spec.plugin;
     let state = spec.powerOn({ now });
-    const vmsdName = spec.idstr.slice(spec.idstr.lastIndexOf("/") + 1);
+    const vmsdName = baseName(spec.idstr);
     const key = [spec.idstr, `${spec.idstr}#${spec.instanceId}`, spec.instanceId === 0 ? vmsdName : `${vmsdName}#${spec.instanceId}`].find((k) => overrides.has(k));
     if (key !== undefined) {
       used.add(key);
@@ -167,15 +163,14 @@ async function composeWith(file: MachineFile, machine: MachineSpec, memory: numb
 
   const write = async (out: ByteSink) => {
     const w = new SectionWriter(out);
-    const name = new TextEncoder().encode(machine.machineType);
-    await w.writeSection(reserved(ReservedName.configuration, { kind: "vmstate", value: [{ kind: "int", value: BigInt(name.length) }, { kind: "oldblob", value: name }] }));
-    await w.writeSection(reserved(ReservedName.stream, { kind: "oldblob", value: encodeStreamInfo({ footers: true }) }));
+    await w.writeSection(reservedSection(ReservedName.configuration, { kind: "vmstate", value: configurationEntries(machine.machineType) }));
+    await w.writeSection(reservedSection(ReservedName.stream, { kind: "oldblob", value: encodeStreamInfo({ footers: true }) }));
     await composeRam(w, sources, [], { sectionId: machine.ramSection.sectionId, xbzrle: false });
     // QEMU ends the RAM with an END section; for a stopped machine it holds nothing.
-    await w.writeSection(reserved(ReservedName.end, { kind: "oldblob", value: new Uint8Array(0) }));
+    await w.writeSection(reservedSection(ReservedName.end, { kind: "oldblob", value: new Uint8Array(0) }));
     w.beginMin(BigInt(machine.ramSection.sectionId));
     await w.endMin();
-    await w.writeSection(reserved(ReservedName.vmdesc, { kind: "oldblob", value: formatVmdesc({ page_size: machine.pageSize, devices: vmdesc }) }));
+    await w.writeSection(reservedSection(ReservedName.vmdesc, { kind: "oldblob", value: formatVmdesc({ page_size: machine.pageSize, devices: vmdesc }) }));
     const registry = options.registry ?? devicesRegistry;
     for (const d of devices) {
       const info = { name: d.spec.idstr, instanceId: BigInt(d.spec.instanceId), versionId: BigInt(d.spec.version) };

@@ -12,11 +12,10 @@
  * them as `rawMins` records their bytes (as hex). `decodeToJsonFile` runs
  * that second pass itself when the input can be read again.
  */
-import { type ByteSink, type ByteSource, type DecodeLimits, FramedWriter, QberDecodeError, type Registry, type SecFull, emptyRegistry, encodeValue, readSections } from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
-import { parseVmdesc } from "@qber/vmstate";
-import { RESERVED_SECTION_ID, ReservedName } from "@qber/core";
-import { type DeviceLookup, type Description, decodeDevice, deviceFields, vmdescIndex } from "../classify/device-decoding.js";
+import { type ByteSink, type ByteSource, type DecodeLimits, FramedWriter, QberDecodeError, type Registry, emptyRegistry, encodeValue, readSections } from "@qber/core";
+import { defaultRegistry } from "@qber/devices";
+import { type DeviceDecoding, SnapshotContext } from "@qber/qemu/classify";
+import { deviceFields } from "../json-values.js";
 import { JSON_FORMAT, JSON_FORMAT_VERSION, type JsonFieldsView, type JsonSecFull, type Lengths, hexOf, pretty, secFullToJson } from "./model.js";
 import { type PassOutput, runPass } from "./pass-output.js";
 import { TextOut } from "./text-out.js";
@@ -30,10 +29,8 @@ export interface SectionSpan {
 }
 
 export interface DecodeJsonOptions {
-  /** Plugins that name device fields for the `view`s (default: none). */
+  /** Plugins that name device fields for the `view`s (default: defaultRegistry of @qber/devices). */
   readonly registry?: Registry;
-  /** Descriptions by plugin id, to render fields (default: @qber/devices). */
-  readonly descriptions?: Readonly<Record<string, Description>>;
   /** Add each device section's `view` (default true). */
   readonly fields?: boolean;
   /** SecMins (by section index) to record as raw bytes. */
@@ -58,19 +55,14 @@ export interface DecodeJsonSummary {
 
 const RAW_PIECE = 32 * 1024;
 
-function isDeviceSection(sec: SecFull): boolean {
-  return sec.sectionId !== RESERVED_SECTION_ID && sec.contents.kind !== "ramblid";
-}
-
-function viewOf(sec: SecFull, lookup: DeviceLookup): JsonFieldsView {
-  const d = decodeDevice(sec, lookup);
+function viewOf(d: DeviceDecoding): JsonFieldsView {
   if (d.by === "plugin") return { by: "plugin", plugin: d.plugin.id, fields: deviceFields(d) };
   if (d.by === "vmdesc") return { by: "vmdesc", fields: deviceFields(d) };
   return { by: "none", ...(d.plugin ? { plugin: d.plugin.id } : {}), ...(d.error ? { error: `${d.error.field ? `${d.error.field}: ` : ""}${d.error.reason}` } : {}) };
 }
 
 export async function decodeToJson(source: ByteSource, sink: ByteSink, options: DecodeJsonOptions = {}): Promise<DecodeJsonSummary> {
-  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions ?? deviceDescriptions };
+  const context = new SnapshotContext(options.registry ?? defaultRegistry);
   const withFields = options.fields ?? true;
   const rawMins = options.rawMins ?? new Map<number, SectionSpan>();
   const text = new TextOut(sink);
@@ -158,14 +150,7 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
         json = { ...json, raw: hexOf(bytes) };
         rawCount++;
       }
-      if (sec.sectionId === RESERVED_SECTION_ID && sec.name === ReservedName.vmdesc && sec.contents.kind === "oldblob") {
-        try {
-          lookup.vmdesc = vmdescIndex(parseVmdesc(sec.contents.value));
-        } catch {
-          // An unreadable vmdesc names no fields; validate reports it.
-        }
-      }
-      if (withFields && isDeviceSection(sec)) json = { ...json, view: viewOf(sec, lookup) };
+      if (withFields && context.see(sec) === "device") json = { ...json, view: viewOf(context.decode(sec)) };
       await put(pretty(json, "    "));
     } else if (rawMins.has(index)) {
       const span = rawMins.get(index)!;

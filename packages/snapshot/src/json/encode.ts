@@ -10,11 +10,25 @@
  * until it meets a definite container (at the start for DER files, before
  * anything is written), and then measures and writes again.
  */
-import { type ByteSink, FramedWriter, writeToSink, QberEncodeError, type SecMinSizes, ramBlockLengths, ramPageDerSize, secMinDerSize, secMinLengths, type RamPage, type Registry, type SecFull, decodeValue, emptyRegistry, encodeValue } from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
-import { parseVmdesc } from "@qber/vmstate";
-import { RESERVED_SECTION_ID, ReservedName } from "@qber/core";
-import { type DeviceLookup, type Description, decodeDevice, deviceProblems, vmdescIndex } from "../classify/device-decoding.js";
+import {
+  type ByteSink,
+  FramedWriter,
+  QberEncodeError,
+  type RamPage,
+  type Registry,
+  type SecFull,
+  type SecMinSizes,
+  decodeValue,
+  encodeValue,
+  ramBlockLengths,
+  ramPageDerSize,
+  secMinDerSize,
+  secMinLengths,
+  writeToSink,
+} from "@qber/core";
+import { SnapshotContext } from "@qber/qemu/classify";
+import { defaultRegistry } from "@qber/devices";
+import { deviceProblems } from "../validate/device-problems.js";
 import { JsonReader } from "./json-reader.js";
 import { type PassOutput, runPass } from "./pass-output.js";
 import { JSON_FORMAT, type Lengths, bigOf, bytesOf, jsonError, pageFromJson, secFullFromJson, shown } from "./model.js";
@@ -228,9 +242,8 @@ export interface EncodeJsonOptions {
   readonly sizes?: JsonSizes;
   /** Refuse device sections that do not decode or break their bounds (default true). */
   readonly validate?: boolean;
-  /** Plugins to check device sections with. */
+  /** Plugins to check device sections with (default: defaultRegistry of @qber/devices). */
   readonly registry?: Registry;
-  readonly descriptions?: Readonly<Record<string, Description>>;
   /** Most problems named in the refusal (default 20). */
   readonly maxProblems?: number;
 }
@@ -286,7 +299,7 @@ export async function encodeFromJsonFile(open: () => AsyncIterable<Uint8Array>, 
 
 async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions, sizesMissing: () => never): Promise<EncodeJsonSummary> {
   const sizes = options.sizes;
-  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions ?? deviceDescriptions };
+  const context = new SnapshotContext(options.registry ?? defaultRegistry);
   const check = options.validate ?? true;
   const maxProblems = options.maxProblems ?? 20;
   const problems: string[] = [];
@@ -306,15 +319,8 @@ async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, opt
     },
     full: async (bytes, section, index) => {
       count = index + 1;
-      if (section.sectionId === RESERVED_SECTION_ID && section.name === ReservedName.vmdesc && section.contents.kind === "oldblob") {
-        try {
-          lookup.vmdesc = vmdescIndex(parseVmdesc(section.contents.value));
-        } catch {
-          // validate reports an unreadable vmdesc
-        }
-      }
-      if (check && section.sectionId !== RESERVED_SECTION_ID && section.contents.kind !== "ramblid") {
-        for (const p of deviceProblems(section, decodeDevice(section, lookup))) {
+      if (context.see(section) === "device" && check) {
+        for (const p of deviceProblems(section, context.decode(section), context.modelled)) {
           if (problemCount++ < maxProblems) problems.push(`${section.name}${p.field ? ` ${p.field}` : ""}: ${p.reason} (sections[${index}])`);
         }
       }

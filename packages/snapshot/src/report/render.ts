@@ -10,7 +10,7 @@
 import { type ChangedSection, type SnapshotDiff, diffSummaries } from "../diff/diff.js";
 import { type FieldDifference, keyPath } from "../diff/fields.js";
 import { PAGE_KIND_NAMES, PAGE_SIZE, type RamBlockSummary, type SectionState, type SnapshotSummary } from "../diff/summary.js";
-import type { InspectedSection } from "../inspect/inspect-file.js";
+import type { InspectedSection } from "../inspect/inspected-section.js";
 import { CHANGE_NAMES, type CellMap, DEFAULT_MAX_CELLS, changeMap, kindMap } from "./ram-map.js";
 
 export interface ReportFile {
