@@ -15,6 +15,7 @@ import { unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { type ByteSink, fileSink } from "@qber/core";
+import type { PassOutput } from "@qber/snapshot/json";
 import { forget, madeFile, moveMade } from "./cleanup.js";
 import { UsageError, systemReason } from "./errors.js";
 
@@ -100,6 +101,15 @@ export async function withOutput<T>(path: string, inputs: readonly string[], wri
     forget(tmp);
     throw e;
   }
+}
+
+/**
+ * The output as the library's two-pass writers see it: a regular file is
+ * written under a temporary name, so a pass can be dropped; stdout, devices
+ * and pipes are written in place and cannot take a pass back.
+ */
+export function passOutput(path: string, inputs: readonly string[]): PassOutput {
+  return { discards: path !== "-" && !isSpecialFile(path), write: (pass) => withOutput(path, inputs, pass) };
 }
 
 async function writeInPlace<T>(path: string, write: (out: ByteSink) => Promise<T>): Promise<T> {

@@ -3,6 +3,7 @@
  * type, RAM contents, and overrides of device and CPU state. Its JSON Schema
  * is checked with ajv before anything is written.
  */
+import { QberEncodeError } from "@qber/core";
 import { createAjv } from "@qber/vmstate";
 import Type, { type Static } from "typebox";
 
@@ -69,14 +70,14 @@ export function checkMachineFile(json: unknown): MachineFileProblem[] {
 
 export function parseAddress(v: number | string): number {
   const n = typeof v === "number" ? v : Number(v.startsWith("0x") || v.startsWith("0X") ? Number.parseInt(v.slice(2), 16) : Number.parseInt(v, 10));
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`bad address ${String(v)}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new QberEncodeError(`compose: bad address ${String(v)}`, { expected: "a non-negative safe integer" });
   return n;
 }
 
 export function parseSize(v: number | string): number {
   if (typeof v === "number") return v;
   const m = /^([0-9]+)([KMG]?)/.exec(v);
-  if (!m) throw new RangeError(`bad size ${v}`);
+  if (!m) throw new QberEncodeError(`compose: bad size ${v}`, { expected: "a number of bytes, with K, M or G" });
   const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as "" | "K" | "M" | "G"];
   return Number(m[1]) * unit;
 }
