@@ -59,8 +59,9 @@ function checked<T>(what: string, parse: () => T): T {
 function overrideList(d: MachineDescription): [string, JsonOverride | DeviceOverride][] {
   const list = Object.entries(d.devices ?? {});
   if (d.cpu !== undefined) list.push(["cpu", d.cpu]);
-  if (d.entry !== undefined) {
-    const entry = checked("entry", () => parseAddress(d.entry!));
+  const at = d.entry;
+  if (at !== undefined) {
+    const entry = checked("entry", () => parseAddress(at));
     if (entry > 0xffff) fail(`entry 0x${entry.toString(16)} is beyond the first 64 KiB that real mode with CS=0 reaches`);
     list.push(["cpu", { eip: String(entry), segs: { 1: REAL_MODE_CS } }]);
   }
@@ -88,7 +89,12 @@ function deviceStates(machine: MachineSpec, d: MachineDescription): DeviceSectio
     // Power-on states are valid (the devices' tests check each); an overridden one is checked here.
     if (overrides === undefined) return { spec, description, state };
     const label = sectionLabel(machine, spec);
-    const overridden = checked(label, () => stateFromJson(description, overrides.reduce((json, o) => applyOverrides(json, o), stateToJson(description, state as never) as Json)));
+    const overridden = checked(label, () =>
+      stateFromJson(
+        description,
+        overrides.reduce((json, o) => applyOverrides(json, o), stateToJson(description, state as never) as Json),
+      ),
+    );
     const problems = validateState(description, overridden as never, label);
     if (problems.length > 0) fail(problems.map((p) => p.message).join("; "));
     return { spec, description, state: overridden };
@@ -96,7 +102,12 @@ function deviceStates(machine: MachineSpec, d: MachineDescription): DeviceSectio
 }
 
 function isRamSource(v: RamContent): v is RamSource {
-  return typeof v === "object" && !(v instanceof Uint8Array) && typeof (v as Partial<RamSource>).read === "function" && typeof (v as Partial<RamSource>).length === "number";
+  return (
+    typeof v === "object" &&
+    !(v instanceof Uint8Array) &&
+    typeof (v as Partial<RamSource>).read === "function" &&
+    typeof (v as Partial<RamSource>).length === "number"
+  );
 }
 
 function isChunks(v: unknown): v is ByteChunks {
@@ -146,7 +157,8 @@ export async function composeMachine(description: MachineDescription, sink: Byte
       const first = loads.length;
       let source: RamSource | undefined;
       if (content !== undefined && isRamSource(content)) {
-        if (content.name !== b.name || content.length !== b.length) fail(`ram.${b.name}: the RamSource is ${content.name} of ${content.length} bytes, the block ${b.name} of ${b.length}`);
+        if (content.name !== b.name || content.length !== b.length)
+          fail(`ram.${b.name}: the RamSource is ${content.name} of ${content.length} bytes, the block ${b.name} of ${b.length}`);
         source = content;
       } else if (typeof content === "string") loads.push(fileLoad(0, resolve(base, content)));
       else if (content !== undefined) loads.push(contentLoad(0, content, `ram.${b.name}`));
@@ -161,9 +173,17 @@ export async function composeMachine(description: MachineDescription, sink: Byte
   return { machine: machine.machineType, memory, sections: devices.length };
 }
 
-async function write(machine: MachineSpec, devices: readonly DeviceSection[], sources: readonly RamSource[], sink: ByteSink, options: ComposeOptions): Promise<void> {
+async function write(
+  machine: MachineSpec,
+  devices: readonly DeviceSection[],
+  sources: readonly RamSource[],
+  sink: ByteSink,
+  options: ComposeOptions,
+): Promise<void> {
   const registry = options.registry ?? devicesRegistry;
-  const vmdesc: VmdescDevice[] = devices.map((d) => describeDevice(d.description, d.state as never, { name: d.spec.idstr, instanceId: d.spec.instanceId, version: d.spec.version }).vmdesc);
+  const vmdesc: VmdescDevice[] = devices.map(
+    (d) => describeDevice(d.description, d.state as never, { name: d.spec.idstr, instanceId: d.spec.instanceId, version: d.spec.version }).vmdesc,
+  );
   const writeBer = async (out: ByteSink) => {
     const w = new SectionWriter(out);
     await w.writeSection(reservedSection(ReservedName.configuration, { kind: "vmstate", value: configurationEntries(machine.machineType) }));

@@ -113,7 +113,8 @@ export function blockSource(name: string, length: number, base: RamSource | unde
   if (base !== undefined && loads.length === 0) return base;
   for (const l of loads) {
     const end = l.addr + (l.length ?? 0);
-    if ((l.length !== 0 && l.addr >= length) || end > length) fail(`${l.what} at 0x${l.addr.toString(16)}${l.length === undefined ? "" : ` (${l.length} bytes)`} ends past the ${length} bytes of ${name}`);
+    if ((l.length !== 0 && l.addr >= length) || end > length)
+      fail(`${l.what} at 0x${l.addr.toString(16)}${l.length === undefined ? "" : ` (${l.length} bytes)`} ends past the ${length} bytes of ${name}`);
   }
   return {
     name,

@@ -24,7 +24,8 @@ export function sectionsAddressed(machine: MachineSpec, key: string): readonly S
   const choices = named.map((s) => `${name}#${s.instanceId}`).join(", ");
   if (selector === "*") return named;
   if (selector === undefined) {
-    if (named.length > 1) fail(`${JSON.stringify(name)} names ${named.length} sections in a ${machine.alias} machine: say which (${choices}) or ${name}#* for all`);
+    if (named.length > 1)
+      fail(`${JSON.stringify(name)} names ${named.length} sections in a ${machine.alias} machine: say which (${choices}) or ${name}#* for all`);
     return named;
   }
   if (!/^[0-9]+$/.test(selector)) fail(`${JSON.stringify(key)}: after # comes an instance number or * (${choices})`);

@@ -26,7 +26,9 @@ async function imrs(ber: Uint8Array): Promise<Record<string, number>> {
 
 describe("compose addresses device instances", () => {
   it("refuses a bare name with two instances, listing them", async () => {
-    await expect(compose({ i8259: { imr: 0xa5 } })).rejects.toThrow(/"i8259" names 2 sections in a pc machine: say which \(i8259#0, i8259#1\) or i8259#\* for all/);
+    await expect(compose({ i8259: { imr: 0xa5 } })).rejects.toThrow(
+      /"i8259" names 2 sections in a pc machine: say which \(i8259#0, i8259#1\) or i8259#\* for all/,
+    );
     await expect(compose({ dma: {} })).rejects.toThrow(/dma#0, dma#1/);
   });
 

@@ -36,14 +36,17 @@ describe("typed device overrides", () => {
       cpu: deviceOverride(x86CpuPlugin, { eip: 0x7c00n }),
     });
     const hpets = [];
-    for await (const s of readSections(ber, devicesRegistry)) if (s.kind === "full" && s.section.name === "hpet") hpets.push(hpetPlugin.ber.decode(s.section.contents, s.section));
+    for await (const s of readSections(ber, devicesRegistry))
+      if (s.kind === "full" && s.section.name === "hpet") hpets.push(hpetPlugin.ber.decode(s.section.contents, s.section));
     expect(hpets).toHaveLength(1);
     expect(hpets[0]!.config).toBe(1n);
     expect(hpets[0]!.timer.map((t) => t.cmp)).toEqual([0xffffffffffffffffn, 0x1000n, 0xffffffffffffffffn]);
   });
 
   it("refuses an override made for another device's plugin", async () => {
-    await expect(compose({ machine: "pc", memory: "2M", devices: { hpet: deviceOverride(i8259Plugin, { imr: 1 }) } })).rejects.toThrow(/hpet: the override is for @qber\/devices:i8259, but hpet is modelled by @qber\/devices:hpet/);
+    await expect(compose({ machine: "pc", memory: "2M", devices: { hpet: deviceOverride(i8259Plugin, { imr: 1 }) } })).rejects.toThrow(
+      /hpet: the override is for @qber\/devices:i8259, but hpet is modelled by @qber\/devices:hpet/,
+    );
   });
 
   it("type-checks the values against the description (checked by the lint's tsc)", () => {
@@ -106,7 +109,12 @@ describe("RAM from bytes, streams, generators and RamSources", () => {
   });
 
   it("loads over a RamSource given for pc.ram", async () => {
-    const ber = await compose({ machine: "pc", memory: "1M", ram: { "pc.ram": bufferRamSource("pc.ram", new Uint8Array(1024 * 1024).fill(0x11)) }, load: [{ addr: 4096, hex: "22" }] });
+    const ber = await compose({
+      machine: "pc",
+      memory: "1M",
+      ram: { "pc.ram": bufferRamSource("pc.ram", new Uint8Array(1024 * 1024).fill(0x11)) },
+      load: [{ addr: 4096, hex: "22" }],
+    });
     const sinks = memorySinks();
     await reconstructRam(ber, sinks);
     expect(sinks.images.get("pc.ram")!.subarray(4095, 4098)).toEqual(Uint8Array.of(0x11, 0x22, 0x11));
@@ -116,17 +124,29 @@ describe("RAM from bytes, streams, generators and RamSources", () => {
     async function* tooLong(): AsyncGenerator<Uint8Array> {
       yield new Uint8Array(8192);
     }
-    await expect(compose({ machine: "pc", memory: "1M", load: [{ addr: 1024 * 1024 - 4096, bytes: tooLong() }] })).rejects.toThrow(/load\[0\] at 0xff000 holds more bytes than the 1048576 bytes of pc.ram leave room for/);
-    await expect(compose({ machine: "pc", memory: "1M", load: [{ addr: 1024 * 1024 - 1, bytes: new Uint8Array(2) }] })).rejects.toThrow(/load\[0\] at 0xfffff \(2 bytes\) ends past the 1048576 bytes of pc.ram/);
-    await expect(compose({ machine: "pc", memory: "1M", ram: { "pc.rom": bufferRamSource("pc.rom", new Uint8Array(4096)) } })).rejects.toThrow(/ram.pc.rom: the RamSource is pc.rom of 4096 bytes, the block pc.rom of 131072/);
-    await expect(compose({ machine: "pc", memory: "1M", ram: { "pc.rom": new Uint8Array(128 * 1024 + 1) } })).rejects.toThrow(/ends past the 131072 bytes of pc.rom/);
+    await expect(compose({ machine: "pc", memory: "1M", load: [{ addr: 1024 * 1024 - 4096, bytes: tooLong() }] })).rejects.toThrow(
+      /load\[0\] at 0xff000 holds more bytes than the 1048576 bytes of pc.ram leave room for/,
+    );
+    await expect(compose({ machine: "pc", memory: "1M", load: [{ addr: 1024 * 1024 - 1, bytes: new Uint8Array(2) }] })).rejects.toThrow(
+      /load\[0\] at 0xfffff \(2 bytes\) ends past the 1048576 bytes of pc.ram/,
+    );
+    await expect(compose({ machine: "pc", memory: "1M", ram: { "pc.rom": bufferRamSource("pc.rom", new Uint8Array(4096)) } })).rejects.toThrow(
+      /ram.pc.rom: the RamSource is pc.rom of 4096 bytes, the block pc.rom of 131072/,
+    );
+    await expect(compose({ machine: "pc", memory: "1M", ram: { "pc.rom": new Uint8Array(128 * 1024 + 1) } })).rejects.toThrow(
+      /ends past the 131072 bytes of pc.rom/,
+    );
   });
 });
 
 describe("parsed JSON", () => {
   it("composeMachineJson checks the JSON Schema first; composeMachine takes the same description typed", async () => {
-    await expect(composeMachineJson({ machine: "pc", memory: "1M", colour: "blue" }, () => {})).rejects.toThrow(/invalid machine description: .*additional properties/);
-    await expect(composeMachineJson({ machine: "pc", memory: "1M", load: [{ addr: 0, hex: "00", file: "x" }] }, () => {})).rejects.toThrow(/load\[0\] needs exactly one of file, hex and bytes/);
+    await expect(composeMachineJson({ machine: "pc", memory: "1M", colour: "blue" }, () => {})).rejects.toThrow(
+      /invalid machine description: .*additional properties/,
+    );
+    await expect(composeMachineJson({ machine: "pc", memory: "1M", load: [{ addr: 0, hex: "00", file: "x" }] }, () => {})).rejects.toThrow(
+      /load\[0\] needs exactly one of file, hex and bytes/,
+    );
     const json = { machine: "pc", memory: "1M", load: [{ addr: "0x7c00", hex: "ebfe" }], devices: { "i8259#0": { imr: 1 } } } as const;
     const chunks: Uint8Array[] = [];
     await composeMachineJson(json, (c) => void chunks.push(c.slice()));
