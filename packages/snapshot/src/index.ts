@@ -14,6 +14,16 @@ export {
   encodeFromJson,
   encodeFromJsonFile,
 } from "./json/index.js";
-export { type ComposeOptions, type ComposeSummary, type MachineFile, composeMachine } from "./compose/index.js";
+export {
+  type ComposeOptions,
+  type ComposeSummary,
+  type MachineFile,
+  type MachineDescription,
+  type DeviceOverride,
+  type StatePatch,
+  composeMachine,
+  composeMachineJson,
+  deviceOverride,
+} from "./compose/index.js";
 export { type ReportFile, type ReportOptions, renderReport } from "./report/index.js";
 export { type DumpMemoryOptions, type MemoryDumpFormat, type MemoryDumpSummary, type GuestRange, dumpMemory } from "./dump/index.js";
