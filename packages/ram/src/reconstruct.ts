@@ -494,7 +494,7 @@ export class RamReconstructor {
       if (!isQberError(e, "QberDecodeError")) throw e;
       const inner = e as QberDecodeError;
       const at = inner.offset === undefined ? "" : ` (payload byte ${inner.offset})`;
-      throw new QberDecodeError(`XBZRLE page at ${index * RAM_PAGE_SIZE} of block ${b.info.name}: ${inner.reason.replace(/^XBZRLE payload rejected: /, "")}${at}`, {
+      throw new QberDecodeError(`XBZRLE page at ${index * RAM_PAGE_SIZE} of block ${b.info.name}: ${inner.reason}${at}`, {
         ...(where?.offset === undefined ? {} : { offset: where.offset }),
         ...(where?.path === undefined ? {} : { path: where.path }),
         cause: e,
