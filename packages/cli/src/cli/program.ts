@@ -11,6 +11,7 @@ import { diffCommand } from "../commands/diff.js";
 import { encodeCommand } from "../commands/encode.js";
 import { exportCommand } from "../commands/export.js";
 import { extractRamCommand } from "../commands/extract-ram.js";
+import { helpCommand } from "../commands/help.js";
 import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
 import { reportCommand } from "../commands/report.js";
@@ -49,6 +50,7 @@ export function buildProgram(): Command {
   composeCommand(program);
   devicesCommand(program);
   schemaCommand(program);
+  helpCommand(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError(`qber: see qber ${c.name()} --help`);
   // Every command takes its registry from registryFor(): the plugins go in before any action runs.
   program.hook("preAction", async () => {
