@@ -3,7 +3,7 @@
  * loaded before a command runs and added after the default registry (so a
  * loaded plugin wins over a built-in one for the same section and version).
  *
- * What a module may export (docs/cli.md, "Plugins"): every export, named or
+ * What a module may export (docs/cli.md, "Plugins"; docs/adding-a-device.md): every export, named or
  * default, whose value is a SectionPlugin (an object with `id`, `names`,
  * `minVersion`, `maxVersion` and a `ber` codec, as `definePlugin` returns)
  * or an array of them is taken, in the order the module namespace lists its
