@@ -38,7 +38,8 @@ import { ps2mouseDefaults } from "../src/pc/ps2mouse.js";
 import { timerDefaults } from "../src/pc/timer.js";
 import { vmmouseDefaults } from "../src/pc/vmmouse.js";
 import { ich9AhciPlugin, ich9LpcPlugin, ich9SmbPlugin, mchPlugin, pcPlugins, pciBusPlugin, hpetPlugin } from "../src/plugins-pc.js";
-import { type FixtureSection, checkFixtureDevices, describedBy, fixtureSections } from "./fixture-check.js";
+import { type CaptureSection, checkCapture } from "@qber/vmstate/testing";
+import { describedBy, fixtureSections, readFixture } from "./fixture-check.js";
 
 const PC_VMSDS = [
   "timer", "fw_cfg", "PCIHost", "PCIBUS", "I440FX", "dma", "PIIX3", "i8259", "ioapic", "hpet", "mc146818rtc", "i8254",
@@ -50,8 +51,9 @@ const FIXTURES = ["pc-paused.mig", "q35-paused.mig", "pc-addons.mig", "pc-xbzrle
 
 const registry = createRegistry(...pcPlugins);
 const vmsdOf = (idstr: string): string => idstr.slice(idstr.lastIndexOf("/") + 1);
+const checkedIds = (fixture: string): string[] => checkCapture(readFixture(fixture), registry, { sections: ALL }).map((c) => c.section.idstr);
 
-function decoded<T>(fixture: string, vmsd: string, instance = 0): { state: T; section: FixtureSection } {
+function decoded<T>(fixture: string, vmsd: string, instance = 0): { state: T; section: CaptureSection } {
   const section = fixtureSections(fixture).find((s) => vmsdOf(s.idstr) === vmsd && s.instance === instance);
   if (section === undefined) throw new Error(`${fixture} has no ${vmsd}#${instance}`);
   const plugin = registry.find(section.idstr, section.info.versionId)!;
@@ -62,7 +64,7 @@ describe("pc and q35 devices on the QEMU 7.2 captures", () => {
   const checked = new Map<string, string[]>();
 
   it.each(FIXTURES)("%s: every pc/q35 section decodes typed, re-encodes exactly, round-trips BER, describes itself as QEMU did", (fixture) => {
-    const ids = checkFixtureDevices(fixture, registry, ALL);
+    const ids = checkedIds(fixture);
     checked.set(fixture, ids);
     const names = new Set(ids.map(vmsdOf));
     for (const s of fixtureSections(fixture)) {
@@ -71,8 +73,8 @@ describe("pc and q35 devices on the QEMU 7.2 captures", () => {
   });
 
   it("every modelled vmsd was checked in pc-paused or q35-paused", () => {
-    const pc = checkFixtureDevices("pc-paused.mig", registry, ALL).map(vmsdOf);
-    const q35 = checkFixtureDevices("q35-paused.mig", registry, ALL).map(vmsdOf);
+    const pc = checkedIds("pc-paused.mig").map(vmsdOf);
+    const q35 = checkedIds("q35-paused.mig").map(vmsdOf);
     for (const name of ALL) expect(pc.includes(name) || q35.includes(name), name).toBe(true);
     expect(pc.filter((n) => n === "dma" || n === "i8259")).toHaveLength(4);
     expect(new Set(q35)).toEqual(new Set([...PC_VMSDS.filter((n) => !["I440FX", "PIIX3", "fdc", "ide", "piix4_pm"].includes(n)), ...Q35_VMSDS]));

@@ -199,3 +199,17 @@ export function vmdescBodySize(d: VmdescDevice | VmdescVmsd): number {
   for (const s of d.subsections ?? []) n += 2 + s.vmsd_name.length + 4 + vmdescBodySize(s);
   return n;
 }
+
+/**
+ * Where the vmdesc record (0x06, be32 length, JSON) starts in `tail`, the end
+ * of a QEMU stream: the record must end exactly where `tail` does. -1 when
+ * there is none (a machine that suppresses it, or a cut stream).
+ */
+export function findVmdescRecord(tail: Uint8Array): number {
+  for (let p = tail.length - 6; p >= 0; p--) {
+    if (tail[p] !== 0x06 || tail[p + 5] !== 0x7b) continue;
+    const len = ((tail[p + 1]! << 24) | (tail[p + 2]! << 16) | (tail[p + 3]! << 8) | tail[p + 4]!) >>> 0;
+    if (p + 5 + len === tail.length) return p;
+  }
+  return -1;
+}

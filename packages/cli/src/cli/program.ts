@@ -12,13 +12,16 @@ import { dumpMemoryCommand } from "../commands/dump-memory.js";
 import { encodeCommand } from "../commands/encode.js";
 import { exportCommand } from "../commands/export.js";
 import { extractRamCommand } from "../commands/extract-ram.js";
+import { helpCommand } from "../commands/help.js";
 import { importCommand } from "../commands/import.js";
 import { inspectCommand } from "../commands/inspect.js";
 import { reportCommand } from "../commands/report.js";
 import { schemaCommand } from "../commands/schema.js";
 import { validateCommand } from "../commands/validate.js";
 import { keepMade, removeMade } from "./cleanup.js";
+import { usePlugins } from "./context.js";
 import { UsageError, describeSystemError } from "./errors.js";
+import { PLUGINS_VARIABLE, loadPluginModules, pluginModuleSpecs } from "./plugin-modules.js";
 import { packageVersion } from "./version.js";
 
 export function buildProgram(): Command {
@@ -27,6 +30,11 @@ export function buildProgram(): Command {
     .version(packageVersion())
     .option("-q, --quiet", "no progress on stderr")
     .option("--debug", "print stack traces of errors")
+    .option(
+      "--plugin <module>",
+      `load device plugins from an ES module (a path such as ./plugin.js, or a package name); repeatable, after those of $${PLUGINS_VARIABLE} (a list separated like PATH); loaded plugins win over built-in ones (qber help adding-a-device)`,
+      (value: string, previous: string[] | undefined) => [...(previous ?? []), value],
+    )
     .showHelpAfterError("qber: see qber --help")
     // Commander says "error: ..."; every line qber prints about a failure starts with "qber:".
     .configureOutput({ outputError: (text, write) => write(text.replace(/^(?:error: )?(?=.)/gm, "qber: ")) })
@@ -44,7 +52,13 @@ export function buildProgram(): Command {
   composeCommand(program);
   devicesCommand(program);
   schemaCommand(program);
+  helpCommand(program);
   for (const c of program.commands) c.exitOverride().showHelpAfterError(`qber: see qber ${c.name()} --help`);
+  // Every command takes its registry from registryFor(): the plugins go in before any action runs.
+  program.hook("preAction", async () => {
+    const specs = pluginModuleSpecs(program.opts<{ plugin?: string[] }>().plugin ?? [], process.env[PLUGINS_VARIABLE]);
+    usePlugins(await loadPluginModules(specs));
+  });
   return program;
 }
 

@@ -1,22 +1,10 @@
-/**
- * The command's version: the one in @qber/cli's package.json. Found by
- * walking up from this module, because the module sits at a different depth
- * in src/cli/, dist/cli/ and the bundle dist/qber.mjs.
- */
+/** The command's version: the one in @qber/cli's package.json. */
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { packageRoot } from "./package-root.js";
 
-const PACKAGE_NAME = "@qber/cli";
-
-export function packageVersion(from: string = fileURLToPath(import.meta.url)): string {
-  for (let dir = dirname(from); ; dir = dirname(dir)) {
-    try {
-      const json = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { name?: unknown; version?: unknown };
-      if (json.name === PACKAGE_NAME && typeof json.version === "string") return json.version;
-    } catch {
-      // no package.json here (or not ours): look one folder up
-    }
-    if (dirname(dir) === dir) throw new Error(`${PACKAGE_NAME}: package.json not found above ${from}`);
-  }
+export function packageVersion(): string {
+  const json = JSON.parse(readFileSync(join(packageRoot(), "package.json"), "utf8")) as { version?: unknown };
+  if (typeof json.version !== "string") throw new Error("@qber/cli: package.json has no version");
+  return json.version;
 }

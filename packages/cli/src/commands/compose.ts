@@ -20,7 +20,7 @@ export function composeCommand(program: Command): void {
     .command("compose")
     .summary("build a whole machine's snapshot from a description, without running QEMU")
     .description(
-      "Build a snapshot of a QEMU 7.2 pc or q35 machine from a machine description (docs/compose.md): every device in its power-on state, with overrides, and RAM filled from files. The description is validated before anything is written.",
+      "Build a snapshot of a QEMU 7.2 pc or q35 machine from a machine description (qber help compose): every device in its power-on state, with overrides, and RAM filled from files. The description is validated before anything is written.",
     )
     .argument("[machine.json]", "machine description (JSON); optional with --machine and --memory")
     .requiredOption("-o, --output <file>", "snapshot to write, or - for stdout")

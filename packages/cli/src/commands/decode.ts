@@ -13,7 +13,7 @@ export function decodeCommand(program: Command): void {
     .command("decode")
     .summary("write a snapshot as JSON (lossless; qber encode turns it back)")
     .description(
-      "Write a snapshot in qber's JSON form (docs/json-form.md): every section with its name, ids, version and contents (device entries typed, 64-bit values as decimal strings, bytes as hex), RAM pages per block, and a read-only view of each device's fields by name. `qber encode` turns the JSON back into the same bytes. Reads qber BER files and QEMU streams (converted on the fly); streams: RAM is written page by page.",
+      "Write a snapshot in qber's JSON form (qber help json-form): every section with its name, ids, version and contents (device entries typed, 64-bit values as decimal strings, bytes as hex), RAM pages per block, and a read-only view of each device's fields by name. `qber encode` turns the JSON back into the same bytes. Reads qber BER files and QEMU streams (converted on the fly); streams: RAM is written page by page.",
     )
     .argument("<file>", "BER file or QEMU stream, or - for stdin")
     .requiredOption("-o, --output <file>", "JSON file to write, or - for stdout")

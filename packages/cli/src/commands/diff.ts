@@ -65,7 +65,7 @@ export function diffCommand(program: Command): void {
     )
     .argument("<a>", "first snapshot, or - for stdin")
     .argument("<b>", "second snapshot, or - for stdin")
-    .option("--json", "print one JSON document (see docs/cli.md)")
+    .option("--json", "print one JSON document (see qber help cli)")
     .option("--xbzrle-cache <MiB>", `page contents kept to apply XBZRLE deltas (default ${DEFAULT_XBZRLE_CACHE_BYTES / 1024 / 1024})`)
     .addHelpText(
       "after",

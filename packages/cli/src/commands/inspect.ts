@@ -42,7 +42,7 @@ export function inspectCommand(program: Command): void {
     .summary("list the sections, RAM and device fields of a snapshot")
     .description("List a snapshot's sections (id, name, instance, version, kind, bytes, how the contents were decoded) and a RAM summary per block. Reads qber BER files and QEMU streams.")
     .argument("<file>", "BER file or QEMU stream, or - for stdin")
-    .option("--json", "print one JSON document (see docs/cli.md)")
+    .option("--json", "print one JSON document (see qber help cli)")
     .option("--fields", "also print every device's fields by name")
     .addHelpText(
       "after",

@@ -22,7 +22,7 @@ import {
   isQberError,
 } from "@qber/core";
 import { type RamRecord, type RamRecordVisitor, newRamParseState, parseRamRecords } from "@qber/ram";
-import { parseVmdesc } from "@qber/vmstate";
+import { findVmdescRecord, parseVmdesc } from "@qber/vmstate";
 import { type DecodedBy, SnapshotContext } from "../classify/snapshot-context.js";
 import { defaultRegistry } from "@qber/devices";
 import { configurationCapabilities, readConfiguration } from "./configuration.js";
@@ -52,16 +52,6 @@ export interface ImportSummary {
 }
 
 const PAGE = 4096;
-
-/** Finds `06 + be32 L + JSON` ending exactly at the end of `tail`. */
-function findVmdesc(tail: Uint8Array): number {
-  for (let p = tail.length - 6; p >= 0; p--) {
-    if (tail[p] !== 0x06 || tail[p + 5] !== 0x7b) continue;
-    const len = ((tail[p + 1]! << 24) | (tail[p + 2]! << 16) | (tail[p + 3]! << 8) | tail[p + 4]!) >>> 0;
-    if (p + 5 + len === tail.length) return p;
-  }
-  return -1;
-}
 
 /** The bytes after the RAM, held whole, and the vmdesc found at their end. */
 interface Tail {
@@ -287,7 +277,7 @@ class Importer {
     const bytes = await r.r.rest(limit);
     // More than `limit` bytes: a limit error (raised with --max-device-state).
     if (bytes === undefined) throw new QberLimitError("device state", limit + 1, limit, { offset: start, expected: "a larger maxDeviceState (--max-device-state)" });
-    const at = findVmdesc(bytes);
+    const at = findVmdescRecord(bytes);
     const vmdescBytes = at >= 0 ? bytes.subarray(at + 5) : undefined;
     this.tailHadVmdesc = vmdescBytes !== undefined;
     if (vmdescBytes !== undefined) this.context.useVmdesc(parseVmdesc(vmdescBytes));
