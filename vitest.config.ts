@@ -17,6 +17,9 @@ export default defineConfig({
           root: `packages/${name}`,
           include: ["src/**/*.test.ts", "test/**/*.test.ts"],
           testTimeout: 60_000,
+          // Set-up builds fixtures (imports, big RAM files); on a loaded
+          // 2-core machine that outlasts vitest's 10 s default.
+          hookTimeout: 300_000,
         },
       })),
       {

@@ -10,10 +10,27 @@ export interface Check {
   readonly max?: number;
 }
 
+/**
+ * A figure set beside another implementation's, for information: how far the
+ * project is from it, not a goal it holds (QEMU's C code, say, which a
+ * TypeScript port is not required to match).
+ */
+export interface Comparison {
+  readonly name: string;
+  readonly value: number;
+  /** What the other implementation measured, on the same scale. */
+  readonly anchor: number;
+  /** Whose figure the anchor is. */
+  readonly anchorName: string;
+}
+
 export interface BenchResult {
   /** Measured figures, by name (ratios are dimensionless; rates in GB/s; sizes in bytes). */
   readonly figures: Record<string, number>;
+  /** Goals the project holds: a missed one fails `npm run bench`. */
   readonly checks: readonly Check[];
+  /** Figures beside another implementation's: reported, never pass or fail. */
+  readonly comparisons?: readonly Comparison[];
   /** Why a figure is missing (an oracle not installed, say). */
   readonly notes?: readonly string[];
 }

@@ -10,7 +10,7 @@
 // QEMU's 4096-byte limit would do less work on the 50% shape.
 import { classifyZeroPages, xbzrleDecode, xbzrleEncode } from "@qber/ram";
 import { prng } from "../lib/prng.js";
-import type { BenchOptions, BenchResult, Check } from "./types.js";
+import type { BenchOptions, BenchResult, Check, Comparison } from "./types.js";
 
 const PAGE = 4096;
 
@@ -61,16 +61,19 @@ export async function runXbzrle({ quick }: BenchOptions): Promise<BenchResult> {
   const rnd = prng(0x5eed);
   const figures: Record<string, number> = {};
   const checks: Check[] = [];
+  const comparisons: Comparison[] = [];
 
   const POOL = 64; // distinct pages, cycled, so the branch predictor cannot learn one page
   const copyDst = new Uint8Array(PAGE);
   const copyDstBuffer = Buffer.alloc(PAGE);
-  const goals: Record<Shape, { encode: number; decode: number }> = {
+  // What QEMU 7.2's C code measures on the same shapes, as ratios to memcpy
+  // (docs/performance.md): a reference to show the distance, not a goal.
+  const qemu: Record<Shape, { encode: number; decode: number }> = {
     clustered1: { encode: 1.0, decode: 14 },
     scattered10: { encode: 0.039, decode: 0.12 },
     scattered50: { encode: 0.013, decode: 0.031 },
   };
-  for (const shape of Object.keys(goals) as Shape[]) {
+  for (const shape of Object.keys(qemu) as Shape[]) {
     const pairs = pagePairs(shape, POOL, rnd);
     const out = new Uint8Array(2 * PAGE);
     const payloads = pairs.map(([old, cur]) => {
@@ -100,8 +103,9 @@ export async function runXbzrle({ quick }: BenchOptions): Promise<BenchResult> {
     figures[`ram.xbzrle.${shape}.decode_ns`] = decode;
     figures[`ram.xbzrle.${shape}.encode_vs_memcpy`] = memcpy / encode;
     figures[`ram.xbzrle.${shape}.decode_vs_memcpy`] = memcpy / decode;
-    checks.push({ name: `ram xbzrle encode ${shape} vs memcpy`, value: memcpy / encode, min: goals[shape].encode });
-    checks.push({ name: `ram xbzrle decode ${shape} vs memcpy`, value: memcpy / decode, min: goals[shape].decode });
+    const anchorName = "QEMU 7.2's C code";
+    comparisons.push({ name: `ram xbzrle encode ${shape} vs memcpy`, value: memcpy / encode, anchor: qemu[shape].encode, anchorName });
+    comparisons.push({ name: `ram xbzrle decode ${shape} vs memcpy`, value: memcpy / decode, anchor: qemu[shape].decode, anchorName });
   }
 
   // Zero pages: buffers of many pages, 60% all zero, the others with one
@@ -128,5 +132,5 @@ export async function runXbzrle({ quick }: BenchOptions): Promise<BenchResult> {
     if (checked) checks.push({ name: `ram zero-page classify ${label} (60% zero) vs memcpy`, value: memcpy / classify, min: 0.75 });
   }
 
-  return { figures, checks };
+  return { figures, checks, comparisons };
 }

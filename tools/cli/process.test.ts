@@ -4,7 +4,7 @@
  * stderr is piped.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -41,5 +41,24 @@ describe("qber as a process", () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/import \d+(\.\d)? KiB .*\/s/);
     expect(r.stdout).not.toMatch(/\x1b\[[0-9;]*m/);
+  });
+});
+
+describe("qber --version", () => {
+  it("prints the version in @qber/cli's package.json", () => {
+    const { version } = JSON.parse(readFileSync(fileURLToPath(new URL("../../packages/cli/package.json", import.meta.url)), "utf8")) as { version: string };
+    const r = spawnSync("node", [qber, "--version"], { encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stdout).toBe(`${version}\n`);
+  });
+
+  it("follows package.json, not a number written into the code (the bundle in a package of another version)", () => {
+    const pkg = join(dir, "versioned");
+    mkdirSync(join(pkg, "dist"), { recursive: true });
+    copyFileSync(fileURLToPath(new URL("../../packages/cli/dist/qber.mjs", import.meta.url)), join(pkg, "dist", "qber.mjs"));
+    writeFileSync(join(pkg, "package.json"), JSON.stringify({ name: "@qber/cli", version: "9.8.7-test", type: "module" }));
+    const r = spawnSync("node", [join(pkg, "dist", "qber.mjs"), "--version"], { encoding: "utf8" });
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toBe("9.8.7-test\n");
   });
 });

@@ -3,9 +3,8 @@
  * watching memory. Hangs cannot be interrupted here: run.ts runs this in a
  * worker thread and terminates it when an input overruns.
  */
-import { setFlagsFromString } from "node:v8";
-import { runInNewContext } from "node:vm";
 import type { Corpus } from "./corpus.js";
+import { type MemoryProbe, type MemoryState, memoryOverLimit, processMemory } from "./memory-check.js";
 import { type FuzzInput, isExpectedError, makeInput, runTarget } from "./targets.js";
 import { type Stats, failureOf, newStats } from "./stats.js";
 import type { Target } from "./names.js";
@@ -14,26 +13,18 @@ export interface RunOptions {
   /** An input taking longer than this is a failure (default 1000 ms). */
   readonly timeoutMs?: number;
   /**
-   * Resident memory above this is a failure (heap growth), charged to the
-   * input that reached it; then again only 64 MiB higher (default: the RSS
-   * when the run starts, corpus loaded, plus 128 MiB).
+   * Resident memory above this, after a full collection, is a failure (heap
+   * growth), charged to the input that reached it; then again only 64 MiB
+   * higher (default: the RSS when the run starts, corpus loaded, plus 128 MiB).
    */
   readonly maxRssBytes?: number;
   /** Carries the memory check's last flagged level across runs (a worker runs many batches). */
-  readonly rssState?: { flagged: number };
+  readonly rssState?: MemoryState;
+  /** Where memory is read and collected (default: this process; tests give numbers). */
+  readonly memory?: MemoryProbe;
   /** Called before each input (the worker publishes the index for its watchdog). */
   readonly onStart?: (index: number) => void;
 }
-
-/**
- * A full garbage collection. Memory is judged after one, so the check counts
- * what inputs leave behind, not garbage the collector has not reached yet
- * (which, near the limit, flagged inputs or not from run to run).
- */
-const collectGarbage = ((): (() => void) => {
-  setFlagsFromString("--expose-gc");
-  return runInNewContext("gc") as () => void;
-})();
 
 /** Runs one input: the outcome, classified. */
 export async function runOne(input: FuzzInput, stats: Stats, options: RunOptions = {}): Promise<void> {
@@ -91,7 +82,8 @@ export async function warmUp(corpus: Corpus, target: Target): Promise<void> {
 /** Runs inputs [from, to) of a target. */
 export async function runRange(corpus: Corpus, target: Target, seed: number, from: number, to: number, options: RunOptions = {}): Promise<Stats> {
   const stats = newStats(target);
-  const maxRss = options.maxRssBytes ?? process.memoryUsage.rss() + 128 * 1024 * 1024;
+  const memory = options.memory ?? processMemory;
+  const maxRss = options.maxRssBytes ?? memory.rss() + 128 * 1024 * 1024;
   const rssState = options.rssState ?? { flagged: maxRss };
   let current: FuzzInput | { target: Target; seed: number; index: number } = { target, seed, index: from };
   const onRejection = (reason: unknown): void => {
@@ -105,15 +97,9 @@ export async function runRange(corpus: Corpus, target: Target, seed: number, fro
       const input = makeInput(corpus, target, seed, index);
       current = input;
       await runOne(input, stats, options);
-      let rss = process.memoryUsage.rss();
-      if (rss > Math.max(maxRss, rssState.flagged)) {
-        collectGarbage();
-        rss = process.memoryUsage.rss();
-      }
-      if (rss > Math.max(maxRss, rssState.flagged)) {
-        // Charged once per new high, to the input that reached it.
+      const rss = memoryOverLimit(memory, maxRss, rssState);
+      if (rss !== undefined) {
         stats.failures.push(failureOf(input, "memory", `resident memory reached ${(rss / 2 ** 20).toFixed(0)} MiB (limit ${(maxRss / 2 ** 20).toFixed(0)} MiB)`, 0));
-        rssState.flagged = rss + 64 * 1024 * 1024;
       }
     }
     // Let rejections of promises dropped by the last input surface.

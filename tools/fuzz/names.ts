@@ -8,7 +8,7 @@ export type Target = (typeof TARGETS)[number];
 export const TARGET_DESCRIPTIONS: Readonly<Record<Target, string>> = {
   ber: "BER reader: readSections with the devices registry, every page consumed",
   qemu: "QEMU-stream importer: importQemuStream into discardSink",
-  json: "JSON form encode: encodeFromJson (measureJson first when definite lengths need it)",
+  json: "JSON form encode: encodeFromJsonFile (one pass, or measureJson and a second when definite lengths need it)",
   libvirt: "libvirt save image header and metadata: openStream, the inner stream drained",
   qcow2: "qcow2 header, snapshot table and L1/L2 tables: readQcow2, every snapshot's VM state drained",
   compressed: "gzip/bzip2/xz/lzop/zstd streams: openStream (the programs, zlib for gzip), drained",

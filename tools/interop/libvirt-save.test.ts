@@ -40,7 +40,7 @@ async function innerStream(path: string): Promise<{ stream: Buffer; dataOffset: 
   const input = await openFile(path);
   const chunks: Buffer[] = [];
   for await (const c of input.source as AsyncIterable<Uint8Array>) chunks.push(Buffer.from(c));
-  const c = input.containers[0];
+  const c = input.containers![0];
   return { stream: Buffer.concat(chunks), dataOffset: c?.kind === "libvirt-save" ? c.dataOffset : 0 };
 }
 

@@ -11,6 +11,13 @@ export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
 export const packages = ["core", "ram", "vmstate", "devices", "qemu", "snapshot", "cli"] as const;
 export type PackageDir = (typeof packages)[number];
 
+/**
+ * The public repository, as every package.json names it (repository,
+ * homepage, bugs) and the READMEs link it. A placeholder until the
+ * repository is public: change it here and in those files together.
+ */
+export const repositoryUrl = "https://github.com/qber-project/qber";
+
 export const npm = process.platform === "win32" ? "npm.cmd" : "npm";
 export const npx = process.platform === "win32" ? "npx.cmd" : "npx";
 

@@ -3,7 +3,8 @@
  * the tarballs into an empty project (third-party dependencies from the
  * registry, through npm's cache), then use them there: import each one from
  * ESM (and from CommonJS through require(esm)), run the installed `qber` on a
- * real QEMU 7.2 capture, and typecheck a consumer against the installed
+ * real QEMU 7.2 capture, and typecheck a consumer (and the TypeScript
+ * examples of the READMEs and of docs/compose.md) against the installed
  * declarations with moduleResolution node16 and nodenext.
  *
  *   npx vitest run --project tools packaging
@@ -12,14 +13,15 @@
  * `tsc -b packages/cli`, a no-op when they are) and the npm registry or a
  * warm npm cache for typebox, ajv and commander.
  */
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { isBuiltin } from "node:module";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type PackageDir, npm, npx, packages, repoRoot, run, runOk } from "./common.js";
 
 const fixture = join(repoRoot, "fixtures/qemu-7.2/pc-paused.mig");
+const addons = join(repoRoot, "fixtures/qemu-7.2/pc-addons.mig");
 const tsc = join(repoRoot, "node_modules/typescript/bin/tsc");
 
 interface PackResult {
@@ -84,6 +86,7 @@ describe("tarballs", () => {
     const stale = [...files].filter((f) => f.startsWith("dist/") && f.endsWith(".js") && !files.has(f.replace(/^dist\//, "src/").replace(/\.js$/, ".ts")));
     expect(stale, "dist/ modules without a source (stale build output; delete dist/ and rebuild)").toEqual([]);
     if (p === "cli") expect(files).toContain("bin/qber.js");
+    if (p === "cli") expect(files, "the docs qber help prints").toContain("dist/docs/cli.md");
     if (p === "core") expect(files).toContain("asn1/qemu-migration.asn1");
   });
 
@@ -119,9 +122,9 @@ const known: Record<PackageDir, readonly string[]> = {
   core: ["readSections", "fileSource", "encodeValue", "decodeValue", "createRegistry", "SectionWriter", "QberDecodeError"],
   ram: ["xbzrleEncode", "xbzrleDecode", "isZeroPage", "parseRamRecords", "writeRamRecords"],
   vmstate: ["vmsd", "u8", "definePlugin", "validateState", "stateToJson"],
-  devices: ["devicePlugins", "devicesRegistry", "defaultRegistry"],
+  devices: ["devicePlugins", "devicesRegistry", "defaultRegistry", "hpetPlugin"],
   qemu: ["importQemuStream", "exportQemuStream", "openFile", "berSource"],
-  snapshot: ["inspectFile", "validateFile", "decodeToJson", "encodeFromJson", "composeMachine", "diffSnapshots", "renderReport"],
+  snapshot: ["inspectFile", "validateFile", "decodeToJson", "encodeFromJson", "composeMachine", "composeMachineJson", "deviceOverride", "diffSnapshots", "renderReport"],
   cli: ["main"],
 };
 
@@ -168,6 +171,11 @@ describe("installed qber command", () => {
     const r = await runOk(npx, ["--no", "--", "qber", "--help"], { cwd: consumer });
     expect(r.stdout).toMatch(/^Usage: qber /m);
     for (const c of ["import", "export", "inspect", "validate"]) expect(r.stdout).toMatch(new RegExp(`^  ${c} `, "m"));
+  });
+
+  it("qber help TOPIC prints the docs shipped in the package", async () => {
+    const r = await runOk(npx, ["--no", "--", "qber", "help", "adding-a-device"], { cwd: consumer });
+    expect(r.stdout).toBe(readFileSync(join(repoRoot, "docs/adding-a-device.md"), "utf8"));
   });
 
   it("qber import a QEMU 7.2 capture, then qber inspect and qber validate the result", async () => {
@@ -243,7 +251,11 @@ function unresolvedFromQber(trace: string): string[] {
 describe("installed declarations", () => {
   it("typecheck a consumer, and the READMEs' examples, with moduleResolution node16 and nodenext", async () => {
     writeFileSync(join(consumer, "consumer.ts"), consumerTs);
-    const files = ["consumer.ts"];
+    // docs/compose.md opens with the typed compose API: the example as written there, so it cannot drift.
+    const composeDoc = /^```ts\n([\s\S]*?)^```$/m.exec(readFileSync(join(repoRoot, "docs/compose.md"), "utf8"));
+    expect(composeDoc, "docs/compose.md has a TypeScript example").not.toBeNull();
+    writeFileSync(join(consumer, "compose-doc.ts"), composeDoc![1]!);
+    const files = ["consumer.ts", "compose-doc.ts"];
     for (const p of packages) {
       // The README as installed: its TypeScript examples must compile too.
       const readme = readFileSync(join(consumer, "node_modules/@qber", p, "README.md"), "utf8");
@@ -290,5 +302,49 @@ describe("installed declarations", () => {
       expect({ module: modes[i], code: r.code, errors }).toEqual({ module: modes[i], code: 0, errors: [] });
     }
     expect(unresolvedFromQber(results[0]!.stdout)).toEqual([]);
+  }, 240_000);
+});
+
+/**
+ * A plugin author's package, made of the files docs/adding-a-device.md shows
+ * (its code blocks: the two JSON ones are package.json and tsconfig.json, the
+ * others start with a comment naming their file), inside the project that
+ * installed only the tarballs, so it resolves @qber/* and typebox from
+ * there: it builds, its test passes through @qber/vmstate/testing on a copy
+ * of a real capture, and the installed qber decodes the device with it.
+ */
+describe("a device plugin package from the tarballs, as docs/adding-a-device.md writes it", () => {
+  it("builds, passes its test against a capture, and qber --plugin decodes the section with it", async () => {
+    const doc = readFileSync(join(repoRoot, "docs/adding-a-device.md"), "utf8");
+    const pkg = join(consumer, "qber-parallel");
+    const files = new Map<string, string>();
+    for (const [, lang, code] of doc.matchAll(/^```(\w+)\n([\s\S]*?)^```$/gm)) {
+      if (lang === "json" && code!.includes('"name": "@example/qber-parallel"')) files.set("package.json", code!);
+      else if (lang === "json" && code!.includes('"compilerOptions"')) files.set("tsconfig.json", code!);
+      else {
+        const named = /^\/\/ ((?:src|test)\/[\w.-]+)\n/.exec(code!);
+        if (named) files.set(named[1]!, code!);
+      }
+    }
+    expect([...files.keys()].sort()).toEqual(["package.json", "src/parallel.ts", "test/parallel.test.mjs", "tsconfig.json"]);
+    for (const [name, text] of files) {
+      mkdirSync(dirname(join(pkg, name)), { recursive: true });
+      writeFileSync(join(pkg, name), text);
+    }
+    mkdirSync(join(pkg, "fixtures"));
+    copyFileSync(addons, join(pkg, "fixtures/pc-addons.mig"));
+
+    await runOk(process.execPath, [tsc, "-p", "tsconfig.json", "--pretty", "false"], { cwd: pkg });
+    const tested = await runOk(process.execPath, ["--test", "test/"], { cwd: pkg });
+    expect(tested.stdout).toMatch(/^# pass 1$/m);
+
+    const qber = join(consumer, "node_modules/.bin/qber");
+    const { stdout, stderr } = await runOk(qber, ["--plugin", "./dist/parallel.js", "inspect", "--json", "fixtures/pc-addons.mig"], { cwd: pkg });
+    expect(stderr).toBe("");
+    const report = JSON.parse(stdout) as { sections: { name: string; decodedBy: string | null; plugin?: string }[] };
+    expect(report.sections.find((s) => s.name === "parallel_isa")).toMatchObject({ decodedBy: "plugin", plugin: "@example/qber-parallel:parallel_isa" });
+    // Without the plugin, the built-in model decodes it.
+    const plain = JSON.parse((await runOk(qber, ["inspect", "--json", "fixtures/pc-addons.mig"], { cwd: pkg })).stdout) as typeof report;
+    expect(plain.sections.find((s) => s.name === "parallel_isa")?.plugin).toBe("@qber/devices:parallel_isa");
   }, 240_000);
 });

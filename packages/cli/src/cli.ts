@@ -1,4 +1,5 @@
 import { setFlagsFromString } from "node:v8";
+import { endOnInterrupt } from "./cli/interrupt.js";
 import { main } from "./cli/program.js";
 
 // Everything the CLI allocates while streaming dies young, yet V8 would keep
@@ -6,10 +7,7 @@ import { main } from "./cli/program.js";
 // peak RSS by a third and buys no speed: hold it at its starting size.
 setFlagsFromString("--semi-space-growth-factor=1");
 
-// `qber ... | head` closes stdout early: end quietly, as other tools do.
-process.stdout.on("error", (e: NodeJS.ErrnoException) => {
-  if (e.code === "EPIPE") process.exit(process.exitCode ?? 0);
-  throw e;
-});
+// Ctrl-C, kill, a closed terminal or `| head` leave no temporary or partial output behind.
+endOnInterrupt();
 
 process.exitCode = await main(process.argv.slice(2));

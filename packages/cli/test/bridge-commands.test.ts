@@ -121,7 +121,7 @@ describe("qber inspect", () => {
     const r = await runCli(["inspect", join(fixtures, "q35-paused.mig"), "--json"]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout) as { schemaVersion: number; sections: { name: string | null; kind: string; decodedBy: string | null; id: number; instance: number | null; version: number | null; bytes: number }[]; ram: { name: string; pages: number }[] };
-    expect(doc.schemaVersion).toBe(1);
+    expect(doc.schemaVersion).toBe(2);
     const devices = doc.sections.filter((s) => s.kind === "device");
     expect(devices).toHaveLength(29);
     expect(devices.every((s) => s.decodedBy === "plugin")).toBe(true);

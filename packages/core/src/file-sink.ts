@@ -2,13 +2,13 @@
  * A file written with positioned writes, as a ChunkConsumer: the writer
  * reuses its buffer, so output costs no allocation per chunk.
  */
-import { type FileHandle, open } from "node:fs/promises";
+import { type FileHandle, open, unlink } from "node:fs/promises";
 import type { ChunkConsumer } from "./chunked-output.js";
 
 export interface FileSink extends ChunkConsumer {
   /** Flushes to disk (fsync) and closes the file. */
   close(): Promise<void>;
-  /** Closes without syncing (after a failure). */
+  /** Closes without syncing and removes the file: after a failure, nothing partial stays. */
   abort(): Promise<void>;
 }
 
@@ -30,7 +30,13 @@ export async function fileSink(path: string): Promise<FileSink> {
       await fh.close();
     },
     async abort() {
-      await fh.close();
+      try {
+        await fh.close();
+      } finally {
+        await unlink(path).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== "ENOENT") throw e;
+        });
+      }
     },
   };
 }

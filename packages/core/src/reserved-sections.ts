@@ -1,3 +1,5 @@
+import type { SecFull, SecFullContents } from "./types.js";
+
 /**
  * Legacy-stream content that has no slot in the schema travels in SecFull
  * sections with reserved names (docs/bridge.md lists each):
@@ -19,6 +21,7 @@
  *
  * None of these has a section id on the wire; they carry -1.
  */
+import { QberDecodeError } from "./errors.js";
 export const ReservedName = {
   configuration: "configuration",
   stream: "qemu:stream",
@@ -43,8 +46,13 @@ export function encodeStreamInfo(info: StreamInfo): Uint8Array {
 }
 
 export function decodeStreamInfo(bytes: Uint8Array): StreamInfo {
-  const v = JSON.parse(new TextDecoder().decode(bytes)) as Partial<StreamInfo>;
-  if (typeof v.footers !== "boolean") throw new Error("qemu:stream: `footers` must be a boolean");
+  let v: Partial<StreamInfo> | null;
+  try {
+    v = JSON.parse(new TextDecoder().decode(bytes)) as Partial<StreamInfo> | null;
+  } catch (e) {
+    throw new QberDecodeError(`qemu:stream is not JSON: ${(e as Error).message}`, { cause: e });
+  }
+  if (typeof v?.footers !== "boolean") throw new QberDecodeError("qemu:stream: `footers` is not a boolean", { expected: '{"footers": true or false}' });
   return { footers: v.footers, ...(v.ramBlocks ? { ramBlocks: v.ramBlocks } : {}) };
 }
 
@@ -66,6 +74,11 @@ export function reservedKind(name: string): ReservedKind | undefined {
     default:
       return undefined;
   }
+}
+
+/** A reserved section holding `contents`. */
+export function reservedSection(name: string, contents: SecFullContents): SecFull {
+  return { kind: "full", name, sectionId: RESERVED_SECTION_ID, instanceId: 0n, versionId: 0n, contents };
 }
 
 /** Whether a section is one of the reserved sections (id -1), whatever its name. */

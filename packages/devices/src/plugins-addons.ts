@@ -1,20 +1,40 @@
 /**
  * The add-on device plugins (devices one adds with `-device` to a pc or
- * q35 machine) and their descriptions, keyed by plugin id.
+ * q35 machine, and the user network backend). Each plugin carries its
+ * description. For virtio-net that is the typed one (field `virtio`
+ * decoded); its vmdesc entry comes from `describeVirtioNet` (QEMU lists the
+ * field as one opaque element).
  */
-import type { SectionPlugin } from "@qber/core";
-import type { TObject } from "typebox";
-import { e1000Description, e1000Plugin } from "./addons/e1000.js";
-import { e1000eDescription, e1000ePlugin } from "./addons/e1000e.js";
-import { ehciDescription, ehciPlugin } from "./addons/ehci.js";
-import { parallelIsaDescription, parallelIsaPlugin } from "./addons/parallel-isa.js";
-import { serialDescription, serialPlugin } from "./addons/serial.js";
-import { slirpDescription, slirpPlugin } from "./addons/slirp.js";
-import { uhciDescription, uhciPlugin } from "./addons/uhci.js";
-import { vgaDescription, vgaPlugin } from "./addons/vga.js";
-import { virtioNetDefaultPlugin, virtioNetDescription } from "./addons/virtio-net.js";
+import type { DevicePlugin } from "@qber/vmstate";
+import { e1000Plugin } from "./addons/e1000.js";
+import { e1000ePlugin } from "./addons/e1000e.js";
+import { ehciPlugin } from "./addons/ehci.js";
+import { parallelIsaPlugin } from "./addons/parallel-isa.js";
+import { serialPlugin } from "./addons/serial.js";
+import { slirpPlugin } from "./addons/slirp.js";
+import { uhciPlugin } from "./addons/uhci.js";
+import { vgaPlugin } from "./addons/vga.js";
+import { virtioNetDefaultPlugin } from "./addons/virtio-net.js";
 
-export const addonPlugins: readonly SectionPlugin[] = Object.freeze([
+export { e1000Description, e1000Plugin, type E1000State } from "./addons/e1000.js";
+export { e1000eDescription, e1000ePlugin, type E1000eState } from "./addons/e1000e.js";
+export { ehciDescription, ehciPlugin, type EhciState } from "./addons/ehci.js";
+export { parallelIsaDescription, parallelIsaPlugin, type ParallelIsaState } from "./addons/parallel-isa.js";
+export { serialDefaults, serialDescription, serialPlugin, type SerialState } from "./addons/serial.js";
+export { slirpDescription, slirpPlugin, type SlirpState } from "./addons/slirp.js";
+export { uhciDescription, uhciPlugin, type UhciState } from "./addons/uhci.js";
+export { vgaDescription, vgaPlugin, type VgaState } from "./addons/vga.js";
+export {
+  describeVirtioNet,
+  type VirtioNetConfig,
+  virtioNetDefaultPlugin,
+  virtioNetDescription,
+  virtioNetPlugin,
+  virtioNetSectionDescription,
+  type VirtioNetState,
+} from "./addons/virtio-net.js";
+
+export const addonPlugins: readonly DevicePlugin[] = Object.freeze([
   serialPlugin,
   parallelIsaPlugin,
   vgaPlugin,
@@ -24,23 +44,4 @@ export const addonPlugins: readonly SectionPlugin[] = Object.freeze([
   uhciPlugin,
   e1000ePlugin,
   slirpPlugin,
-] as SectionPlugin[]);
-
-/**
- * Plugin id -> description. For `@qber/devices:virtio-net` the description
- * is the typed one (field `virtio` decoded); its vmdesc entry comes from
- * `describeVirtioNet` (QEMU lists the field as one opaque element).
- */
-export const addonDescriptions: Readonly<Record<string, TObject>> = Object.freeze({
-  [serialPlugin.id]: serialDescription,
-  [parallelIsaPlugin.id]: parallelIsaDescription,
-  [vgaPlugin.id]: vgaDescription,
-  [e1000Plugin.id]: e1000Description,
-  [virtioNetDefaultPlugin.id]: virtioNetDescription,
-  [ehciPlugin.id]: ehciDescription,
-  [uhciPlugin.id]: uhciDescription,
-  [e1000ePlugin.id]: e1000eDescription,
-  [slirpPlugin.id]: slirpDescription,
-});
-
-export { describeVirtioNet, virtioNetPlugin } from "./addons/virtio-net.js";
+]);

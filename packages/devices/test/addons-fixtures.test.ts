@@ -7,24 +7,19 @@
  */
 import { createRegistry } from "@qber/core";
 import { formatQemuJson, parseVmdesc, validateState, vmdescBodySize } from "@qber/vmstate";
-import type { TObject } from "typebox";
 import { describe, expect, it } from "vitest";
 import { findVmdescRecord, walkStream } from "../../vmstate/test/stream-walk.js";
 import { piixIdeDescription, piixIdePlugin } from "../src/pc/piix-ide.js";
 import { describeVirtioNet, virtioNetDescription, type VirtioNetState } from "../src/addons/virtio-net.js";
-import { addonDescriptions, addonPlugins } from "../src/plugins-addons.js";
+import { addonPlugins } from "../src/plugins-addons.js";
 import { pcMachine, q35Machine, ramBlocksFor, type MachineSpec } from "../src/machines/index.js";
-import { type FixtureSection, checkFixtureDevices, fixtureSections, readFixture } from "./fixture-check.js";
+import { type CaptureSection, checkCapture } from "@qber/vmstate/testing";
+import { describedBy, fixtureSections, readFixture } from "./fixture-check.js";
 
 const FIXTURE = "pc-addons.mig";
 const registry = createRegistry(...addonPlugins);
-const describeById = (id: string): TObject => {
-  const d = addonDescriptions[id];
-  if (d === undefined) throw new Error(`no description for ${id}`);
-  return d;
-};
 
-const byName = (name: string): FixtureSection => {
+const byName = (name: string): CaptureSection => {
   const s = fixtureSections(FIXTURE).find((x) => x.idstr === name || x.idstr.endsWith(`/${name}`));
   if (s === undefined) throw new Error(`${FIXTURE} has no section ${name}`);
   return s;
@@ -32,7 +27,7 @@ const byName = (name: string): FixtureSection => {
 
 describe("add-on devices on pc-addons.mig", () => {
   it("every add-on vmsd decodes through its typed plugin, re-encodes exactly and describes itself as QEMU did", () => {
-    const checked = checkFixtureDevices(FIXTURE, registry, describeById, ["serial", "parallel_isa", "vga", "e1000", "ehci", "uhci"]);
+    const checked = checkCapture(readFixture(FIXTURE), registry, { sections: ["serial", "parallel_isa", "vga", "e1000", "ehci", "uhci"] }).map((c) => c.section.idstr);
     expect(checked).toEqual(["serial", "parallel_isa", "0000:00:02.0/vga", "0000:00:03.0/e1000", "0000:00:05.0/ehci", "0000:00:06.0/uhci"]);
   });
 
@@ -60,7 +55,7 @@ describe("add-on devices on pc-addons.mig", () => {
 
   it("an attached ide-hd disk: the PIIX ide section (pc model's plugin) decodes with the drive's IDENTIFY data", () => {
     const s = byName("ide");
-    expect(checkFixtureDevices(FIXTURE, createRegistry(piixIdePlugin), () => piixIdeDescription, ["ide"])).toEqual(["0000:00:01.1/ide"]);
+    expect(checkCapture(readFixture(FIXTURE), piixIdePlugin, { sections: ["ide"] }).map((c) => c.section.idstr)).toEqual(["0000:00:01.1/ide"]);
     const plugin = piixIdePlugin;
     const { value, length } = plugin.legacy!.decode(s.rest, s.info);
     expect(length).toBe(s.body.length);
@@ -77,7 +72,7 @@ describe("add-on devices on pc-addons.mig", () => {
       const plugin = registry.find(s.idstr, s.info.versionId);
       if (plugin === undefined) continue;
       const { value } = plugin.legacy!.decode(s.rest, s.info);
-      expect(validateState(describeById(plugin.id), value as never), s.idstr).toEqual([]);
+      expect(validateState(describedBy(plugin), value as never), s.idstr).toEqual([]);
     }
   });
 
@@ -87,7 +82,7 @@ describe("add-on devices on pc-addons.mig", () => {
     const { value } = plugin.legacy!.decode(vga.rest, vga.info);
     const state = value as { vga: Record<string, unknown> };
     const bad = { ...state, vga: { ...state.vga, sr_index: 8, ar_index: 0x40, vbe_index: 11 } };
-    const errors = validateState(describeById(plugin.id), bad as never).map((e) => e.field);
+    const errors = validateState(describedBy(plugin), bad as never).map((e) => e.field);
     expect(errors).toEqual(expect.arrayContaining(["vga.sr_index", "vga.ar_index", "vga.vbe_index"]));
   });
 });

@@ -9,16 +9,11 @@
  * validates cleanly against its description's bounds.
  */
 import { validateState } from "@qber/vmstate";
-import type { TObject } from "typebox";
 import { describe, expect, it } from "vitest";
-import { deviceDescriptions, devicesRegistry } from "../src/registry.js";
-import { checkFixtureDevices, fixtureSections } from "./fixture-check.js";
+import { devicesRegistry } from "../src/registry.js";
+import { checkCapture } from "@qber/vmstate/testing";
+import { describedBy, fixtureSections, readFixture } from "./fixture-check.js";
 
-const describeById = (id: string): TObject => {
-  const d = deviceDescriptions[id];
-  if (d === undefined) throw new Error(`no description for ${id}`);
-  return d;
-};
 
 const FIXTURES: readonly (readonly [string, string, string])[] = [
   ["pc-defaults.mig", "0000:00:03.0/e1000", "@qber/devices:e1000"],
@@ -28,7 +23,7 @@ const FIXTURES: readonly (readonly [string, string, string])[] = [
 describe.each(FIXTURES)("default devices: %s", (fixture, nic, nicPlugin) => {
   it("every device section decodes through a typed plugin, re-encodes exactly and describes itself as QEMU did", () => {
     const all = fixtureSections(fixture).map((s) => s.idstr);
-    const checked = checkFixtureDevices(fixture, devicesRegistry, describeById);
+    const checked = checkCapture(readFixture(fixture), devicesRegistry).map((c) => c.section.idstr);
     expect(checked).toEqual(all);
     expect(checked).toContain("slirp");
     expect(checked).toContain(nic);
@@ -52,7 +47,7 @@ describe.each(FIXTURES)("default devices: %s", (fixture, nic, nicPlugin) => {
       const plugin = devicesRegistry.find(s.idstr, s.info.versionId);
       expect(plugin, s.idstr).toBeDefined();
       const { value } = plugin!.legacy!.decode(s.rest, s.info);
-      expect(validateState(describeById(plugin!.id), value as never, s.idstr), s.idstr).toEqual([]);
+      expect(validateState(describedBy(plugin), value as never, s.idstr), s.idstr).toEqual([]);
     }
   });
 });

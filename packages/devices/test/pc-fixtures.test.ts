@@ -6,8 +6,7 @@
  * equal to the never-run capture.
  */
 import { createRegistry } from "@qber/core";
-import { encodeLegacy, validateState } from "@qber/vmstate";
-import type { TObject } from "typebox";
+import { type DevicePlugin, encodeLegacy, validateState } from "@qber/vmstate";
 import { describe, expect, it } from "vitest";
 import { acpiBuildDefaults } from "../src/pc/acpi-build.js";
 import { fdcDefaults } from "../src/pc/fdc.js";
@@ -38,8 +37,9 @@ import { ps2kbdDefaults, ps2kbdDescription, type Ps2kbdState } from "../src/pc/p
 import { ps2mouseDefaults } from "../src/pc/ps2mouse.js";
 import { timerDefaults } from "../src/pc/timer.js";
 import { vmmouseDefaults } from "../src/pc/vmmouse.js";
-import { pcDescriptions, pcPlugins } from "../src/plugins-pc.js";
-import { type FixtureSection, checkFixtureDevices, fixtureSections } from "./fixture-check.js";
+import { ich9AhciPlugin, ich9LpcPlugin, ich9SmbPlugin, mchPlugin, pcPlugins, pciBusPlugin, hpetPlugin } from "../src/plugins-pc.js";
+import { type CaptureSection, checkCapture } from "@qber/vmstate/testing";
+import { describedBy, fixtureSections, readFixture } from "./fixture-check.js";
 
 const PC_VMSDS = [
   "timer", "fw_cfg", "PCIHost", "PCIBUS", "I440FX", "dma", "PIIX3", "i8259", "ioapic", "hpet", "mc146818rtc", "i8254",
@@ -50,14 +50,10 @@ const ALL = [...PC_VMSDS, ...Q35_VMSDS];
 const FIXTURES = ["pc-paused.mig", "q35-paused.mig", "pc-addons.mig", "pc-xbzrle-live.mig", "q35-xbzrle-live.mig", "pc-never-run.mig"];
 
 const registry = createRegistry(...pcPlugins);
-const describeById = (id: string): TObject => {
-  const d = pcDescriptions[id];
-  if (d === undefined) throw new Error(`no description for ${id}`);
-  return d;
-};
 const vmsdOf = (idstr: string): string => idstr.slice(idstr.lastIndexOf("/") + 1);
+const checkedIds = (fixture: string): string[] => checkCapture(readFixture(fixture), registry, { sections: ALL }).map((c) => c.section.idstr);
 
-function decoded<T>(fixture: string, vmsd: string, instance = 0): { state: T; section: FixtureSection } {
+function decoded<T>(fixture: string, vmsd: string, instance = 0): { state: T; section: CaptureSection } {
   const section = fixtureSections(fixture).find((s) => vmsdOf(s.idstr) === vmsd && s.instance === instance);
   if (section === undefined) throw new Error(`${fixture} has no ${vmsd}#${instance}`);
   const plugin = registry.find(section.idstr, section.info.versionId)!;
@@ -68,7 +64,7 @@ describe("pc and q35 devices on the QEMU 7.2 captures", () => {
   const checked = new Map<string, string[]>();
 
   it.each(FIXTURES)("%s: every pc/q35 section decodes typed, re-encodes exactly, round-trips BER, describes itself as QEMU did", (fixture) => {
-    const ids = checkFixtureDevices(fixture, registry, describeById, ALL);
+    const ids = checkedIds(fixture);
     checked.set(fixture, ids);
     const names = new Set(ids.map(vmsdOf));
     for (const s of fixtureSections(fixture)) {
@@ -77,8 +73,8 @@ describe("pc and q35 devices on the QEMU 7.2 captures", () => {
   });
 
   it("every modelled vmsd was checked in pc-paused or q35-paused", () => {
-    const pc = checkFixtureDevices("pc-paused.mig", registry, describeById, ALL).map(vmsdOf);
-    const q35 = checkFixtureDevices("q35-paused.mig", registry, describeById, ALL).map(vmsdOf);
+    const pc = checkedIds("pc-paused.mig").map(vmsdOf);
+    const q35 = checkedIds("q35-paused.mig").map(vmsdOf);
     for (const name of ALL) expect(pc.includes(name) || q35.includes(name), name).toBe(true);
     expect(pc.filter((n) => n === "dma" || n === "i8259")).toHaveLength(4);
     expect(new Set(q35)).toEqual(new Set([...PC_VMSDS.filter((n) => !["I440FX", "PIIX3", "fdc", "ide", "piix4_pm"].includes(n)), ...Q35_VMSDS]));
@@ -89,7 +85,7 @@ describe("pc and q35 devices on the QEMU 7.2 captures", () => {
       if (!ALL.includes(vmsdOf(s.idstr))) continue;
       const plugin = registry.find(s.idstr, s.info.versionId)!;
       const { value } = plugin.legacy!.decode(s.rest, s.info);
-      expect(validateState(describeById(plugin.id), value as never), s.idstr).toEqual([]);
+      expect(validateState(describedBy(plugin), value as never), s.idstr).toEqual([]);
     }
   });
 });
@@ -137,7 +133,7 @@ describe("validation rejects hostile device state", () => {
       const fixture = vmsd === "ich9_ahci" ? "q35-paused.mig" : "pc-paused.mig";
       const { state, section } = decoded<Record<string, any>>(fixture, vmsd);
       const plugin = registry.find(section.idstr, section.info.versionId)!;
-      const errors = validateState(describeById(plugin.id), mutate(state) as never);
+      const errors = validateState(describedBy(plugin), mutate(state) as never);
       expect(errors.map((e) => e.field), `${vmsd}: ${field}`).toEqual([field]);
       expect(errors[0]!.message.startsWith(`${vmsd}: field ${field} must`)).toBe(true);
     }
@@ -184,7 +180,7 @@ describe("power-on defaults", () => {
       if (!PC_VMSDS.includes(vmsd)) continue;
       const plugin = registry.find(s.idstr, s.info.versionId)!;
       const state = pcDefaults(vmsd, s.instance);
-      expect(validateState(describeById(plugin.id), state as never), s.idstr).toEqual([]);
+      expect(validateState(describedBy(plugin), state as never), s.idstr).toEqual([]);
       expect(plugin.legacy!.encode(state, s.info), `${s.idstr}#${s.instance}`).toEqual(s.body);
       n++;
     }
@@ -192,17 +188,17 @@ describe("power-on defaults", () => {
   });
 
   it("q35: the ICH9/Q35 defaults are valid and encode at their versions", () => {
-    const q35: [string, unknown][] = [
-      ["mch", mchDefaults()],
-      ["ICH9LPC", ich9LpcDefaults()],
-      ["ich9_ahci", ich9AhciDefaults()],
-      ["ich9_smb", ich9SmbDefaults()],
-      ["PCIBUS", pciBusDefaults(Q35_PCI_NIRQ)],
-      ["hpet", hpetDefaults("q35")],
+    const q35: [DevicePlugin, unknown][] = [
+      [mchPlugin, mchDefaults()],
+      [ich9LpcPlugin, ich9LpcDefaults()],
+      [ich9AhciPlugin, ich9AhciDefaults()],
+      [ich9SmbPlugin, ich9SmbDefaults()],
+      [pciBusPlugin, pciBusDefaults(Q35_PCI_NIRQ)],
+      [hpetPlugin, hpetDefaults("q35")],
     ];
     const lengths = new Map(fixtureSections("q35-paused.mig").map((s) => [vmsdOf(s.idstr), s.body.length]));
-    for (const [vmsd, state] of q35) {
-      const description = describeById(`@qber/devices:${vmsd}`);
+    for (const [{ description, names }, state] of q35) {
+      const vmsd = names[0]!;
       expect(validateState(description, state as never), vmsd).toEqual([]);
       // Same layout (and so the same length) as the paused q35 capture.
       expect(encodeLegacy(description, state as never).length, vmsd).toBe(lengths.get(vmsd));

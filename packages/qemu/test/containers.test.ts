@@ -74,7 +74,7 @@ describe("libvirt save images", () => {
         for (const input of [await openFile(path), await openStream("stdin", streamOf(image))]) {
           expect(input.format).toBe("qemu");
           expect((await drain(input.source)).equals(mig)).toBe(true);
-          const c = input.containers[0]!;
+          const c = input.containers![0]!;
           if (c.kind !== "libvirt-save") throw new Error(c.kind);
           expect(c.save.header).toMatchObject({ format, littleEndian, version: 2, wasRunning: true });
           expect(c.save.xml).toBe(DOMAIN_XML);
@@ -88,7 +88,7 @@ describe("libvirt save images", () => {
   it("import keeps the image in libvirt:save; export rebuilds it, or writes another format, a bare stream, another XML", async () => {
     const image = libvirtImage(mig, "gzip", { littleEndian: false });
     const input = await openFile(file("keep.save", image));
-    const c = input.containers[0]!;
+    const c = input.containers![0]!;
     if (c.kind !== "libvirt-save") throw new Error(c.kind);
     const ber = await collect((sink) => importQemuStream(input.source, sink, { libvirtSave: c.save.bytes }));
     expect(ber.includes(Buffer.from("libvirt:save"))).toBe(true);
@@ -106,7 +106,7 @@ describe("libvirt save images", () => {
     const xml = DOMAIN_XML.replace("<name>built</name>", "<name>renamed-and-longer</name>");
     const renamed = await collect((sink) => exportQemuStream([ber], sink, { xml }));
     const r = await openFile(file("renamed.save", renamed));
-    const rc = r.containers[0]!;
+    const rc = r.containers![0]!;
     if (rc.kind !== "libvirt-save") throw new Error(rc.kind);
     expect(rc.save.domain.name).toBe("renamed-and-longer");
     expect(rc.save.cookie).toBe(COOKIE_XML);
@@ -231,7 +231,7 @@ describe("qcow2 internal snapshots", () => {
 
   it("one snapshot with VM state is the default", async () => {
     const input = await openFile(file("one.qcow2", qcow2Image([{ id: "1", tag: "only", vmState: mig }])));
-    expect(input.containers[0]).toMatchObject({ kind: "qcow2", snapshot: { id: "1", tag: "only", vmStateSize: mig.length } });
+    expect(input.containers![0]).toMatchObject({ kind: "qcow2", snapshot: { id: "1", tag: "only", vmStateSize: mig.length } });
     expect((await drain(input.source)).equals(mig)).toBe(true);
   });
 

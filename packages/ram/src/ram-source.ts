@@ -6,8 +6,10 @@
  */
 import { type FileHandle, open } from "node:fs/promises";
 import { closeSync, fstatSync, openSync, readSync } from "node:fs";
+import { PAGE_SIZE } from "@qber/core";
 
-export const RAM_PAGE_SIZE = 4096;
+/** QEMU's target page size for x86 and the schema's FullPage size: core's PAGE_SIZE. */
+export const RAM_PAGE_SIZE: number = PAGE_SIZE;
 
 /** A RAM block's contents, read a run of pages at a time. */
 export interface RamSource {

@@ -17,6 +17,7 @@ import {
   KIND_COMPR,
   KIND_FULL,
   KIND_HOOK,
+  KIND_XBZRLE,
   type PageBatch,
   QberDecodeError,
   type RamBlockList,
@@ -26,8 +27,10 @@ import {
   type SchemaPath,
   type StreamedSection,
   isQberError,
+  isReservedSection,
   readSections,
 } from "@qber/core";
+import { RAM_SECTION_NAME } from "./ram-plugin.js";
 import { RAM_PAGE_SIZE } from "./ram-source.js";
 import { xbzrleDecode } from "./xbzrle.js";
 
@@ -49,6 +52,12 @@ export interface RamBlockSink {
   zero(offset: number, length: number): void | Promise<void>;
   /** Reads what is stored at `offset` into `into` (for XBZRLE deltas). */
   read(offset: number, into: Uint8Array): void | Promise<void>;
+  /**
+   * Told of every page applied, before its contents are stored, with its
+   * kind (KIND_COMPR, KIND_FULL or KIND_XBZRLE of @qber/core): for sinks
+   * that keep what was sent rather than the contents (summaries).
+   */
+  received?(offset: number, kind: number): void;
   /** Called once, after the last page (also when reconstruction fails). */
   close?(): void | Promise<void>;
 }
@@ -88,6 +97,18 @@ export function memorySinks(): RamSinkFactory & { readonly images: Map<string, U
   };
   return Object.assign(factory, { images });
 }
+
+/** A sink that keeps nothing (reads as zeros): for applying pages only to check them or count them. */
+export const discardRamSink: RamBlockSink = Object.freeze({
+  write() {},
+  zero() {},
+  read(_offset: number, into: Uint8Array) {
+    into.fill(0);
+  },
+});
+
+/** Discarding sinks for every block. */
+export const discardSinks: RamSinkFactory = () => discardRamSink;
 
 const STAGE_SIZE = 1 << 20;
 const ZERO_PAGE = new Uint8Array(RAM_PAGE_SIZE);
@@ -240,9 +261,25 @@ function fail(reason: string, where: StreamPosition | undefined, expected?: stri
   });
 }
 
+export interface RamApplyOptions {
+  /**
+   * Called with each problem of a page or block (an address outside its
+   * block, an unknown block, an XBZRLE delta without a base or that does not
+   * decode), which is then skipped, instead of throwing it: what validation
+   * wants. Problems of the stream itself still throw.
+   */
+  readonly onProblem?: (problem: QberDecodeError, block: string) => void;
+  /** Largest RAM block accepted, in bytes (default 1 TiB): one byte of state is kept per page. */
+  readonly maxBlockBytes?: number;
+}
+
+const DEFAULT_MAX_BLOCK_BYTES = 2 ** 40;
+
 /**
- * Applies RAM pages to block images, from the block list on. For streams
- * read some other way than reconstructRam (PageBatches, RamPage objects).
+ * Applies RAM pages to block images, from the block list on: the one place
+ * that decides what a page does (extraction, summaries for diff and report,
+ * validation and memory dumps all apply pages through it, with their own
+ * sinks).
  */
 export class RamReconstructor {
   private readonly blocks = new Map<string, BlockState>();
@@ -251,8 +288,13 @@ export class RamReconstructor {
   private readonly total = newStats();
   private listed = false;
   private closed = false;
+  private sectionId: bigint | undefined;
+  private sections = 0;
 
-  constructor(private readonly sinkFactory: RamSinkFactory) {}
+  constructor(
+    private readonly sinkFactory: RamSinkFactory,
+    private readonly options: RamApplyOptions = {},
+  ) {}
 
   /** Whether the block list has been set. */
   get hasBlocks(): boolean {
@@ -273,6 +315,7 @@ export class RamReconstructor {
       if (b.len < 0n || b.len % BigInt(RAM_PAGE_SIZE) !== 0n || b.len > BigInt(Number.MAX_SAFE_INTEGER)) {
         fail(`RAM block ${b.name}: length ${b.len} is not a multiple of ${RAM_PAGE_SIZE}`, where);
       }
+      if (b.len > BigInt(this.options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES)) fail(`RAM block ${b.name} of ${b.len} bytes is too large`, where, `at most ${this.options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES} bytes`);
       if (names.has(b.name)) fail(`RAM block ${b.name} is listed twice`, where);
       names.add(b.name);
       sum += b.len;
@@ -295,9 +338,21 @@ export class RamReconstructor {
     return b;
   }
 
-  /** Checks that a block name is known (before its pages come). */
-  checkBlock(name: string, where?: StreamPosition): void {
-    this.block(name, where);
+  /** Reports a problem of a page or block to onProblem, or throws it. */
+  private problem(e: unknown, block: string): void {
+    if (this.options.onProblem === undefined || !isQberError(e, "QberDecodeError")) throw e;
+    this.options.onProblem(e, block);
+  }
+
+  /** Checks that a block name is known (before its pages come); false (after onProblem) when it is not. */
+  checkBlock(name: string, where?: StreamPosition): boolean {
+    try {
+      this.block(name, where);
+      return true;
+    } catch (e) {
+      this.problem(e, name);
+      return false;
+    }
   }
 
   /**
@@ -309,35 +364,20 @@ export class RamReconstructor {
     const b = this.block(name, where);
     const n = batch.length;
     const length = b.info.length;
-    const state = b.state;
-    const sink = b.sink;
-    const st = b.stats;
     for (let i = 0; i < n; i++) {
       const kind = batch.kindCode(i);
       if (kind === KIND_HOOK) {
-        st.hook++;
+        b.stats.hook++;
         continue;
       }
-      const addr = batch.addrNumber(i);
-      if (!(addr >= 0 && addr + RAM_PAGE_SIZE <= length) || addr % RAM_PAGE_SIZE !== 0) {
-        this.badAddress(b, batch.addr(i), at(where, firstPage + i));
+      try {
+        const addr = batch.addrNumber(i);
+        if (!(addr >= 0 && addr + RAM_PAGE_SIZE <= length) || addr % RAM_PAGE_SIZE !== 0) this.badAddress(b, batch.addr(i), at(where, firstPage + i));
+        const r = this.apply(b, kind, addr, kind === KIND_COMPR ? undefined : batch.data(i), where, firstPage + i);
+        if (r) await r;
+      } catch (e) {
+        this.problem(e, name);
       }
-      const index = addr / RAM_PAGE_SIZE;
-      let r: void | Promise<void> = undefined;
-      if (kind === KIND_COMPR) {
-        st.compr++;
-        if (state[index] === DATA) r = sink.zero(addr, RAM_PAGE_SIZE);
-        state[index] = ZERO;
-      } else if (kind === KIND_FULL) {
-        st.fullpage++;
-        const data = batch.data(i);
-        if (data.length !== RAM_PAGE_SIZE) fail(`fullpage of ${data.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, at(where, firstPage + i), `${RAM_PAGE_SIZE} bytes`);
-        r = this.store(b, index, data);
-      } else {
-        st.xbzrle++;
-        r = this.delta(b, index, batch.data(i), at(where, firstPage + i));
-      }
-      if (r) await r;
     }
   }
 
@@ -348,21 +388,65 @@ export class RamReconstructor {
       b.stats.hook++;
       return;
     }
-    const addr = page.addr;
-    if (addr < 0n || addr % BigInt(RAM_PAGE_SIZE) !== 0n || addr + BigInt(RAM_PAGE_SIZE) > BigInt(b.info.length)) this.badAddress(b, addr, where);
-    const offset = Number(addr);
-    const index = offset / RAM_PAGE_SIZE;
-    if (page.kind === "compr") {
+    try {
+      const addr = page.addr;
+      if (addr < 0n || addr % BigInt(RAM_PAGE_SIZE) !== 0n || addr + BigInt(RAM_PAGE_SIZE) > BigInt(b.info.length)) this.badAddress(b, addr, where);
+      const kind = page.kind === "compr" ? KIND_COMPR : page.kind === "fullpage" ? KIND_FULL : KIND_XBZRLE;
+      await this.apply(b, kind, Number(addr), page.kind === "compr" ? undefined : page.data, where, undefined);
+    } catch (e) {
+      this.problem(e, name);
+    }
+  }
+
+  /** One page, its address checked: what a zero, full or XBZRLE page does to the image. */
+  private apply(b: BlockState, kind: number, addr: number, data: Uint8Array | undefined, where: StreamPosition | undefined, pageIndex: number | undefined): void | Promise<void> {
+    const index = addr / RAM_PAGE_SIZE;
+    const place = pageIndex === undefined ? where : at(where, pageIndex);
+    b.sink.received?.(addr, kind);
+    if (kind === KIND_COMPR) {
       b.stats.compr++;
-      if (b.state[index] === DATA) await b.sink.zero(offset, RAM_PAGE_SIZE);
+      const was = b.state[index];
       b.state[index] = ZERO;
-    } else if (page.kind === "fullpage") {
+      return was === DATA ? b.sink.zero(addr, RAM_PAGE_SIZE) : undefined;
+    }
+    if (kind === KIND_FULL) {
       b.stats.fullpage++;
-      if (page.data.length !== RAM_PAGE_SIZE) fail(`fullpage of ${page.data.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, where, `${RAM_PAGE_SIZE} bytes`);
-      await this.store(b, index, page.data);
-    } else {
-      b.stats.xbzrle++;
-      await this.delta(b, index, page.data, where);
+      if (data!.length !== RAM_PAGE_SIZE) fail(`fullpage of ${data!.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, place, `${RAM_PAGE_SIZE} bytes`);
+      return this.store(b, index, data!);
+    }
+    b.stats.xbzrle++;
+    return this.delta(b, index, data!, place);
+  }
+
+  /**
+   * Applies a section read by readSections: the `ram` setup section sets
+   * the blocks, a SecMin's pages are applied in order; other sections are
+   * not RAM and are passed over. `index` is the section's place in the file
+   * (for error paths).
+   */
+  async applySection(s: StreamedSection, index: number): Promise<void> {
+    const path = ["top", index];
+    if (s.kind === "full") {
+      if (s.section.name !== RAM_SECTION_NAME || isReservedSection(s.section)) return;
+      const c = s.section.contents;
+      if (c.kind !== "ramblid") fail(`the ram section holds ${c.kind}, not the RAM block list`, { offset: s.offset, path: [...path, "full", "contents"] }, "ramblid");
+      await this.setBlocks(c.value, { offset: s.offset, path: [...path, "full", "contents", "ramblid"] });
+      this.sectionId = s.section.sectionId;
+      return;
+    }
+    const minPath = [...path, "min"];
+    if (this.sectionId === undefined) fail("RAM pages before the RAM setup section", { offset: s.offset, path: minPath }, "the `ram` SecFull with the block list first");
+    if (s.sectionId !== this.sectionId) fail(`SecMin of section id ${s.sectionId}, but the ram section has id ${this.sectionId}`, { offset: s.offset, path: [...minPath, "sectionid"] }, `section id ${this.sectionId}`);
+    this.sections++;
+    let blockIndex = 0;
+    for await (const b of s.blocks) {
+      const where = { offset: b.offset, path: [...minPath, "contents", "ramsec", blockIndex++] };
+      if (!this.checkBlock(b.name, where)) continue;
+      let first = 0;
+      for await (const batch of b.pages) {
+        await this.applyBatch(b.name, batch, where, first);
+        first += batch.length;
+      }
     }
   }
 
@@ -410,7 +494,7 @@ export class RamReconstructor {
       if (!isQberError(e, "QberDecodeError")) throw e;
       const inner = e as QberDecodeError;
       const at = inner.offset === undefined ? "" : ` (payload byte ${inner.offset})`;
-      throw new QberDecodeError(`XBZRLE page at ${index * RAM_PAGE_SIZE} of block ${b.info.name}: ${inner.reason.replace(/^XBZRLE payload rejected: /, "")}${at}`, {
+      throw new QberDecodeError(`XBZRLE page at ${index * RAM_PAGE_SIZE} of block ${b.info.name}: ${inner.reason}${at}`, {
         ...(where?.offset === undefined ? {} : { offset: where.offset }),
         ...(where?.path === undefined ? {} : { path: where.path }),
         cause: e,
@@ -420,7 +504,7 @@ export class RamReconstructor {
   }
 
   /** Closes every sink (once) and returns what was applied. */
-  async finish(sections = 0, sectionId?: bigint): Promise<ReconstructResult> {
+  async finish(): Promise<ReconstructResult> {
     await this.close();
     const blocks = this.order.map((s) => {
       let received = 0;
@@ -433,7 +517,7 @@ export class RamReconstructor {
       this.total.xbzrle += b.stats.xbzrle;
       this.total.hook += b.stats.hook;
     }
-    return { blocks, stats: { ...this.total }, sections, sectionId };
+    return { blocks, stats: { ...this.total }, sections: this.sections, sectionId: this.sectionId };
   }
 
   /** Closes every sink; the first error is thrown after all are closed. */
@@ -457,7 +541,7 @@ function at(where: StreamPosition | undefined, pageIndex: number): StreamPositio
   return { ...where, ...(where.path ? { path: [...where.path, "pagelist", pageIndex] } : {}) };
 }
 
-export interface ReconstructOptions extends ReadSectionsOptions {
+export interface ReconstructOptions extends ReadSectionsOptions, RamApplyOptions {
   /** Registry for readSections (plugins of other sections); RAM needs none. */
   readonly registry?: Registry;
 }
@@ -517,39 +601,13 @@ async function* sectionsOf(source: RamStreamSource, options: ReconstructOptions)
  *   any decode error of the stream itself.
  */
 export async function reconstructRam(source: RamStreamSource, sinkFactory: RamSinkFactory, options: ReconstructOptions = {}): Promise<ReconstructResult> {
-  const rec = new RamReconstructor(sinkFactory);
-  let ramId: bigint | undefined;
-  let sections = 0;
+  const rec = new RamReconstructor(sinkFactory, options);
   let index = 0;
   try {
-    for await (const s of sectionsOf(source, options)) {
-      const path = ["top", index++];
-      if (s.kind === "full") {
-        if (s.section.name !== "ram") continue;
-        const c = s.section.contents;
-        if (c.kind !== "ramblid") fail(`the ram section holds ${c.kind}, not the RAM block list`, { offset: s.offset, path: [...path, "full", "contents"] }, "ramblid");
-        await rec.setBlocks(c.value, { offset: s.offset, path: [...path, "full", "contents", "ramblid"] });
-        ramId = s.section.sectionId;
-        continue;
-      }
-      const minPath = [...path, "min"];
-      if (ramId === undefined) fail("RAM pages before the RAM setup section", { offset: s.offset, path: minPath }, "the `ram` SecFull with the block list first");
-      if (s.sectionId !== ramId) fail(`SecMin of section id ${s.sectionId}, but the ram section has id ${ramId}`, { offset: s.offset, path: [...minPath, "sectionid"] }, `section id ${ramId}`);
-      sections++;
-      let blockIndex = 0;
-      for await (const b of s.blocks) {
-        const where = { offset: b.offset, path: [...minPath, "contents", "ramsec", blockIndex++] };
-        rec.checkBlock(b.name, where);
-        let first = 0;
-        for await (const batch of b.pages) {
-          await rec.applyBatch(b.name, batch, where, first);
-          first += batch.length;
-        }
-      }
-    }
+    for await (const s of sectionsOf(source, options)) await rec.applySection(s, index++);
   } catch (e) {
     await rec.close().catch(() => undefined);
     throw e;
   }
-  return rec.finish(sections, ramId);
+  return rec.finish();
 }

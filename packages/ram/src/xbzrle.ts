@@ -30,8 +30,9 @@ export function xbzrleEncode(old: Uint8Array, cur: Uint8Array, out: Uint8Array):
   return length;
 }
 
+/** A payload QEMU's decoder rejects; `at` is the byte of the payload at fault. Callers say which page it was for. */
 function fail(reason: string, at: number): never {
-  throw new QberDecodeError(`XBZRLE payload rejected: ${reason}`, { offset: at });
+  throw new QberDecodeError(reason, { offset: at });
 }
 
 /**

@@ -19,5 +19,5 @@ export { createAjv, validateJson, validateState, fieldPath } from "./validation.
 export type { VmStateValidationError } from "./validation.js";
 export { neededMismatches } from "./needed.js";
 export type { NeededMismatch } from "./needed.js";
-export { definePlugin } from "./plugin.js";
-export type { DevicePluginOptions } from "./plugin.js";
+export { definePlugin, descriptionOf, isDevicePlugin } from "./plugin.js";
+export type { DevicePlugin, DevicePluginOptions } from "./plugin.js";

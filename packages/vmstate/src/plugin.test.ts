@@ -1,6 +1,7 @@
-import { createRegistry } from "@qber/core";
-import { describe, expect, it } from "vitest";
-import { definePlugin, subsection, timer, u32, u8, vmsd } from "./index.js";
+import { type SectionPlugin, createRegistry } from "@qber/core";
+import type { Static } from "typebox";
+import { describe, expect, expectTypeOf, it } from "vitest";
+import { type DevicePlugin, definePlugin, descriptionOf, isDevicePlugin, subsection, timer, u32, u8, vmsd } from "./index.js";
 
 const pit = vmsd({ name: "i8254", version: 3, minVersion: 2 }, {
   channels: u8(),
@@ -31,5 +32,49 @@ describe("definePlugin", () => {
     const bytes = plugin.legacy?.encode(state, section) ?? new Uint8Array();
     const withFooter = Uint8Array.from([...bytes, 0x7e, 0, 0, 0, 1]);
     expect(plugin.legacy?.decode(withFooter, section)).toEqual({ value: state, length: bytes.length });
+  });
+});
+
+describe("a device plugin carries its description", () => {
+  const plugin = definePlugin({ id: "@qber/test:i8254", description: pit });
+  const section = { name: "i8254", instanceId: 0n, versionId: 3n };
+
+  it("keeps the description object, on a frozen plain object", () => {
+    expect(plugin.description).toBe(pit);
+    expect(Object.isFrozen(plugin)).toBe(true);
+    expect(Object.getPrototypeOf(plugin)).toBe(Object.prototype);
+    expect(isDevicePlugin(plugin)).toBe(true);
+    expect(descriptionOf(plugin)).toBe(pit);
+    // Found through a registry, where it is only a SectionPlugin.
+    const found = createRegistry(plugin).find("i8254", 3)!;
+    expect(descriptionOf(found)).toBe(pit);
+  });
+
+  it("types its values by the description", () => {
+    expectTypeOf(plugin).toEqualTypeOf<DevicePlugin<typeof pit>>();
+    expectTypeOf(plugin.description).toEqualTypeOf<typeof pit>();
+    const state = plugin.ber.decode(plugin.ber.encode({ channels: 3, next: -1n }, section), section);
+    expectTypeOf(state).toEqualTypeOf<Static<typeof pit>>();
+    expectTypeOf(state.channels).toEqualTypeOf<number>();
+    expectTypeOf(state.next).toEqualTypeOf<bigint>();
+    expectTypeOf(plugin.legacy.decode).returns.toEqualTypeOf<{ readonly value: Static<typeof pit>; readonly length: number }>();
+    expect(state).toEqual({ channels: 3, next: -1n });
+  });
+
+  it("tells plugins without a vmsd description apart", () => {
+    const raw: SectionPlugin = {
+      id: "@qber/test:raw",
+      names: ["raw"],
+      minVersion: 1,
+      maxVersion: 1,
+      ber: { decode: (contents) => contents, encode: () => ({ kind: "oldblob", value: new Uint8Array() }) },
+    };
+    // A plugin may well have a `description` of its own that is not a vmsd.
+    const described = { ...raw, description: "raw bytes" };
+    const schemaOnly = { ...raw, description: u32() };
+    for (const p of [raw, described, schemaOnly]) {
+      expect(isDevicePlugin(p), p.id).toBe(false);
+      expect(descriptionOf(p)).toBeUndefined();
+    }
   });
 });

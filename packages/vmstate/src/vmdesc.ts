@@ -3,7 +3,7 @@
  * appends to a migration stream (record 0x06, after EOF). Shapes, reading,
  * and writing in QEMU's exact formatting (legacy-format §8).
  */
-import { QberDecodeError } from "@qber/core";
+import { QberDecodeError, QberEncodeError } from "@qber/core";
 
 /** One field object: one element, or a compressed array (`array_len`). */
 export interface VmdescField {
@@ -164,7 +164,7 @@ export function formatQemuJson(value: unknown): string {
     case "string":
       return quote(value);
     case "number":
-      if (!Number.isInteger(value)) throw new TypeError(`vmdesc holds only integers, got ${value}`);
+      if (!Number.isInteger(value)) throw new QberEncodeError(`vmdesc holds only integers, got ${value}`);
       return String(value);
     case "bigint":
       return value.toString();
@@ -177,7 +177,7 @@ export function formatQemuJson(value: unknown): string {
         .map(([k, v]) => `${quote(k)}: ${formatQemuJson(v)}`)
         .join(", ")}}`;
     default:
-      throw new TypeError(`cannot write ${typeof value} in vmdesc`);
+      throw new QberEncodeError(`cannot write ${typeof value} in vmdesc`);
   }
 }
 
@@ -198,4 +198,18 @@ export function vmdescBodySize(d: VmdescDevice | VmdescVmsd): number {
   for (const f of d.fields ?? []) n += (f.array_len ?? 1) * f.size;
   for (const s of d.subsections ?? []) n += 2 + s.vmsd_name.length + 4 + vmdescBodySize(s);
   return n;
+}
+
+/**
+ * Where the vmdesc record (0x06, be32 length, JSON) starts in `tail`, the end
+ * of a QEMU stream: the record must end exactly where `tail` does. -1 when
+ * there is none (a machine that suppresses it, or a cut stream).
+ */
+export function findVmdescRecord(tail: Uint8Array): number {
+  for (let p = tail.length - 6; p >= 0; p--) {
+    if (tail[p] !== 0x06 || tail[p + 5] !== 0x7b) continue;
+    const len = ((tail[p + 1]! << 24) | (tail[p + 2]! << 16) | (tail[p + 3]! << 8) | tail[p + 4]!) >>> 0;
+    if (p + 5 + len === tail.length) return p;
+  }
+  return -1;
 }

@@ -1,5 +1,5 @@
 /** What every command gets: the registry of plugins and the output streams. */
-import type { Registry } from "@qber/core";
+import { type Registry, type SectionPlugin, createRegistry } from "@qber/core";
 import { defaultRegistry } from "@qber/devices";
 
 export interface GlobalOptions {
@@ -7,8 +7,20 @@ export interface GlobalOptions {
   readonly debug?: boolean;
 }
 
+let registry: Registry = defaultRegistry;
+
+/**
+ * The plugins loaded for this run (--plugin, QBER_PLUGINS), after the
+ * default registry: later wins, so they can replace a built-in model. Set
+ * before every command runs, so each run starts from the defaults.
+ */
+export function usePlugins(plugins: readonly SectionPlugin[]): void {
+  registry = plugins.length === 0 ? defaultRegistry : createRegistry(defaultRegistry, ...plugins);
+}
+
+/** The registry every command decodes and encodes with. */
 export function registryFor(): Registry {
-  return defaultRegistry;
+  return registry;
 }
 
 /** Writes text to stdout, waiting for it to drain. */

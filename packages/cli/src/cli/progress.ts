@@ -2,6 +2,8 @@
  * A progress line on stderr for long work: bytes, rate and ETA, redrawn at
  * most ten times a second, only when stderr is a terminal; silent otherwise.
  */
+import type { ByteSource } from "@qber/core";
+
 export interface Progress {
   update(bytes: number): void;
   done(): void;
@@ -52,4 +54,14 @@ export function progress(label: string, total: number | undefined, quiet = false
       if (drawn) err.write("\r\x1b[K");
     },
   };
+}
+
+/** Passes a source's chunks through, showing the bytes read so far on `bar`. */
+export async function* counted(source: ByteSource, bar: Progress): AsyncGenerator<Uint8Array, void, undefined> {
+  let bytes = 0;
+  for await (const chunk of source instanceof Uint8Array ? [source] : source) {
+    bytes += chunk.length;
+    bar.update(bytes);
+    yield chunk;
+  }
 }

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Command, Option } from "commander";
-import { composeMachine } from "@qber/snapshot/compose";
+import { composeMachineJson } from "@qber/snapshot/compose";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
 import { withOutput } from "../cli/output.js";
@@ -20,7 +20,7 @@ export function composeCommand(program: Command): void {
     .command("compose")
     .summary("build a whole machine's snapshot from a description, without running QEMU")
     .description(
-      "Build a snapshot of a QEMU 7.2 pc or q35 machine from a machine description (docs/compose.md): every device in its power-on state, with overrides, and RAM filled from files. The description is validated before anything is written.",
+      "Build a snapshot of a QEMU 7.2 pc or q35 machine from a machine description (qber help compose): every device in its power-on state, with overrides, and RAM filled from files. The description is validated before anything is written.",
     )
     .argument("[machine.json]", "machine description (JSON); optional with --machine and --memory")
     .requiredOption("-o, --output <file>", "snapshot to write, or - for stdout")
@@ -68,6 +68,6 @@ Examples:
       if (file === undefined && (opts.machine === undefined || opts.memory === undefined)) {
         throw new UsageError("give a machine description, or at least --machine and --memory");
       }
-      await withOutput(opts.output, file ? [file] : [], (out) => composeMachine(json, out, { baseDir, format: opts.format, registry: registryFor() }));
+      await withOutput(opts.output, file ? [file] : [], (out) => composeMachineJson(json, out, { baseDir, format: opts.format, registry: registryFor() }));
     });
 }

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { SectionPlugin } from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
+import { descriptionOf } from "@qber/vmstate";
 import { print, registryFor } from "../cli/context.js";
 
 export interface DeviceListing {
@@ -13,7 +13,7 @@ export interface DeviceListing {
 }
 
 export function listDevices(plugins: readonly SectionPlugin[] = registryFor().plugins): DeviceListing[] {
-  return plugins.map((p) => ({ id: p.id, names: [...p.names], minVersion: p.minVersion, maxVersion: p.maxVersion, schema: deviceDescriptions[p.id] !== undefined }));
+  return plugins.map((p) => ({ id: p.id, names: [...p.names], minVersion: p.minVersion, maxVersion: p.maxVersion, schema: descriptionOf(p) !== undefined }));
 }
 
 function table(rows: string[][]): string {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { print, registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { type Input, berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
+import { type Input, berOf, named, openInput, type InputFlags, inputOptions } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
 import { diffSummaries } from "@qber/snapshot/diff";
 import { DEFAULT_XBZRLE_CACHE_BYTES, type SnapshotSummary, summarizeSnapshot } from "@qber/snapshot/diff";
@@ -36,19 +36,19 @@ export function cacheBytes(mib: string | undefined): number {
 
 /** Summarizes one input (a QEMU stream through the importer, on the fly). */
 export async function summarizeInput(input: Input, options: { xbzrleCacheBytes: number; quiet?: boolean; flags?: LimitFlags }): Promise<SnapshotSummary> {
-  const { source, done } = berOf(input, options.flags);
+  const { source, done, stop } = berOf(input, options.flags);
   const limits = decodeLimitsOf(options.flags ?? {});
   const bar = progress(`read ${input.name}`, input.format === "ber" ? input.size : undefined, options.quiet);
   try {
     const [summary] = await Promise.all([
-      summarizeSnapshot(source, { registry: registryFor(), xbzrleCacheBytes: options.xbzrleCacheBytes, name: input.name, onProgress: (n) => bar.update(n), ...(limits ? { limits } : {}) }),
+      summarizeSnapshot(source, { registry: registryFor(), xbzrleCacheBytes: options.xbzrleCacheBytes, onProgress: (n) => bar.update(n), ...(limits ? { limits } : {}) }),
       done,
     ]);
     return summary;
   } catch (e) {
     // Stop the importer feeding a reader that gave up.
-    if (source !== input.source && typeof (source as { destroy?: unknown }).destroy === "function") (source as unknown as { destroy(): void }).destroy();
-    throw e;
+    stop();
+    throw named(input, e);
   } finally {
     bar.done();
   }
@@ -66,7 +66,7 @@ export function diffCommand(program: Command): void {
     )
     .argument("<a>", "first snapshot, or - for stdin")
     .argument("<b>", "second snapshot, or - for stdin")
-    .option("--json", "print one JSON document (see docs/cli.md)")
+    .option("--json", "print one JSON document (see qber help cli)")
     .option("--xbzrle-cache <MiB>", `page contents kept to apply XBZRLE deltas (default ${DEFAULT_XBZRLE_CACHE_BYTES / 1024 / 1024})`)
     .addHelpText(
       "after",

@@ -1,20 +1,19 @@
-import { createWriteStream } from "node:fs";
-import { mkdtemp, open, rm, stat } from "node:fs/promises";
+import { createWriteStream, mkdtempSync } from "node:fs";
+import { open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
-import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { type ByteSink, type ByteSource, fileSource, isQberError, sniffFormat } from "@qber/core";
+import { type ByteSource, fileSource, isQberError, sniffFormat } from "@qber/core";
 import { importQemuStream } from "@qber/qemu/bridge";
+import { peekStream } from "@qber/qemu/input";
+import { forget, madeFile, madeFolder } from "../cli/cleanup.js";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { peekStream } from "@qber/qemu/input";
 import { stdin } from "../cli/input.js";
-import { withOutput } from "../cli/output.js";
+import { checkOutput, passOutput, withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
-import { SizesNeeded, encodeFromJson, measureJson } from "@qber/snapshot/json";
+import { encodeFromJsonFile } from "@qber/snapshot/json";
 import { JsonSyntaxError } from "@qber/snapshot/json";
 import { type LimitFlags, importLimitsOf, limitOptions } from "../cli/limits.js";
 
@@ -61,21 +60,19 @@ async function withEncodeInput<T>(file: string, work: (input: EncodeInput) => Pr
   const { head, source } = await peekStream(stdin.source(), 16);
   const kind = kindOf("stdin", head);
   if (kind === "qemu") return work({ kind, source, size: undefined });
-  const dir = await mkdtemp(join(tmpdir(), "qber-encode-"));
+  // The folder is made synchronously and registered in the same tick, so an interruption cannot come in between.
+  const dir = mkdtempSync(join(tmpdir(), "qber-encode-"));
+  const path = join(dir, "stdin.json");
+  madeFolder(dir);
+  madeFile(path);
   try {
-    const path = join(dir, "stdin.json");
     await pipeline(source, createWriteStream(path));
     return await work({ kind, path });
   } finally {
     await rm(dir, { recursive: true, force: true });
+    forget(path);
+    forget(dir);
   }
-}
-
-/** Hands a chunk (which the receiver may keep) to any kind of sink. */
-async function sendTo(sink: ByteSink, chunk: Uint8Array): Promise<void> {
-  if (typeof sink === "function") await sink(chunk);
-  else if ("kind" in sink && sink.kind === "chunk-consumer") await sink.write(chunk);
-  else if (!(sink as Writable).write(chunk)) await once(sink as Writable, "drain");
 }
 
 export function encodeCommand(program: Command): void {
@@ -99,6 +96,8 @@ Examples:
     )
     .action(async (file: string, opts: { output: string; validate: boolean } & LimitFlags) => {
       const quiet = program.opts<{ quiet?: boolean }>().quiet;
+      // Refused now rather than after spooling stdin.
+      checkOutput(opts.output, [file]);
       await withEncodeInput(file, async (input) => {
         if (input.kind === "qemu") {
           const bar = progress("encode", input.size, quiet);
@@ -107,26 +106,9 @@ Examples:
           for (const w of summary.warnings) process.stderr.write(`qber: warning: ${w}\n`);
           return;
         }
-        const options = { registry: registryFor(), validate: opts.validate };
         const name = file === "-" ? "stdin" : file;
         try {
-          let written = 0;
-          try {
-            await withOutput(opts.output, [file], (out) => {
-              const sink: ByteSink = async (chunk) => {
-                written += chunk.length;
-                await sendTo(out, chunk);
-              };
-              return encodeFromJson(fileSource(input.path), sink, options);
-            });
-          } catch (e) {
-            if (!(e instanceof SizesNeeded)) throw e;
-            if (opts.output === "-" && written > 0) {
-              throw new UsageError(`${name}: RAM sections with definite lengths inside an indefinite file need two passes: write to a file (-o FILE)`, 1);
-            }
-            const sizes = await measureJson(fileSource(input.path));
-            await withOutput(opts.output, [file], (out) => encodeFromJson(fileSource(input.path), out, { ...options, sizes }));
-          }
+          await encodeFromJsonFile(() => fileSource(input.path), passOutput(opts.output, [file]), { registry: registryFor(), validate: opts.validate });
         } catch (e) {
           if (e instanceof JsonSyntaxError || isQberError(e)) throw new UsageError(`${name}: ${e.message}`, 1);
           throw e;

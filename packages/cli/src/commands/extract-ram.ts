@@ -1,10 +1,10 @@
-import { mkdir, rename, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { blockFileName, fileRamSink, reconstructRam } from "@qber/ram";
+import { type ReconstructResult, blockFileName, fileRamSink, reconstructRam } from "@qber/ram";
+import { makeFolder, madeFile, moveMade } from "../cli/cleanup.js";
 import { print } from "../cli/context.js";
 import { berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
-import { progress } from "../cli/progress.js";
+import { counted, progress } from "../cli/progress.js";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function extractRamCommand(program: Command): void {
@@ -27,31 +27,32 @@ Examples:
     )
     .action(async (file: string, opts: { output: string } & LimitFlags & InputFlags) => {
       const input = await openInput(file, opts);
-      const { source, done } = berOf(input, opts);
-      const limits = decodeLimitsOf(opts);
+      // Progress counts the input's own bytes, whichever its format.
       const bar = progress("extract-ram", input.size, program.opts<{ quiet?: boolean }>().quiet);
-      await mkdir(opts.output, { recursive: true });
+      const { source, done } = berOf({ ...input, source: counted(input.source, bar) }, opts);
+      const limits = decodeLimitsOf(opts);
+      // The folder, the images and their temporaries are registered with cleanup.ts: a failure or an interruption takes them all back.
+      makeFolder(opts.output);
       const taken = new Set<string>();
       const written: { tmp: string; path: string }[] = [];
       const stamp = `${process.pid}-${Date.now().toString(36)}`;
+      let result: ReconstructResult;
       try {
-        const [result] = await Promise.all([
+        [result] = await Promise.all([
           reconstructRam(source, (block) => {
             const path = join(opts.output, blockFileName(block.name, taken));
             const tmp = `${path}.${stamp}.tmp`;
             written.push({ tmp, path });
+            madeFile(tmp);
             return fileRamSink(tmp, block.length);
           }, limits ? { limits } : {}),
           done,
         ]);
-        for (const w of written) await rename(w.tmp, w.path);
+      } finally {
         bar.done();
-        await print(result.blocks.map((b, i) => `${written[i]?.path ?? b.name}  ${b.length} bytes  ${b.name}\n`).join(""));
-      } catch (e) {
-        bar.done();
-        for (const w of written) await unlink(w.tmp).catch(() => undefined);
-        throw e;
       }
+      for (const w of written) moveMade(w.tmp, w.path);
+      await print(result.blocks.map((b, i) => `${written[i]?.path ?? b.name}  ${b.length} bytes  ${b.name}\n`).join(""));
     }),
     { ber: true, qemu: true },
   ));

@@ -31,7 +31,7 @@ Examples:
     .action(async (input: string, opts: { output: string; der?: boolean } & LimitFlags & InputFlags) => {
       const src = await openInput(input, opts, "qemu");
       const bar = progress("import", src.size, program.opts<{ quiet?: boolean }>().quiet);
-      const libvirt = src.containers.find((c) => c.kind === "libvirt-save");
+      const libvirt = src.containers?.find((c) => c.kind === "libvirt-save");
       const convert = (out: ByteSink) =>
         importQemuStream(src.source, out, {
           registry: registryFor(),

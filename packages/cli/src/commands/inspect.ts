@@ -17,6 +17,13 @@ export function renderInspect(report: InspectReport, fields: boolean): string {
     out += "\nRAM\n";
     out += table([["block", "pages", "zero", "full", "xbzrle", "hook"], ...report.ram.map((b) => [b.name, String(b.pages), String(b.zero), String(b.full), String(b.xbzrle), String(b.hook)])]);
   }
+  const gp = report.guestPhysical;
+  out += "\nguest-physical\n";
+  if ("error" in gp) out += `  not known: ${gp.error}\n`;
+  else {
+    const hex = (n: number) => `0x${n.toString(16).padStart(9, "0")}`;
+    out += table([["range", "block", "offset"], ...gp.ranges.map((r) => [`${hex(r.start)}-${hex(r.start + r.length - 1)}`, r.block, `0x${r.offset.toString(16)}`])]);
+  }
   if (fields) {
     for (const s of report.sections) {
       if (s.fields === undefined) continue;
@@ -35,7 +42,7 @@ export function inspectCommand(program: Command): void {
       "List a snapshot's sections (id, name, instance, version, kind, bytes, how the contents were decoded) and a RAM summary per block. Reads qber BER files and QEMU streams, bare or in a container (libvirt save image, compressed stream, qcow2 snapshot), and shows what the container says. For a qcow2 image without --snapshot, lists its internal snapshots as qemu-img snapshot -l does.",
     )
     .argument("<file>", "snapshot file, or - for stdin")
-    .option("--json", "print one JSON document (see docs/cli.md)")
+    .option("--json", "print one JSON document (see qber help cli)")
     .option("--fields", "also print every device's fields by name")
     .addHelpText(
       "after",
@@ -60,8 +67,8 @@ Examples:
       const [report] = await Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false, ...(limits ? { limits } : {}) }), done]);
       await print(
         opts.json
-          ? JSON.stringify(input.containers.length > 0 ? { containers: containersJson(input.containers), ...report } : report, null, 2) + "\n"
-          : containersText(input.containers) + renderInspect(report, opts.fields ?? false),
+          ? JSON.stringify(input.containers?.length ? { containers: containersJson(input.containers), ...report } : report, null, 2) + "\n"
+          : containersText(input.containers ?? []) + renderInspect(report, opts.fields ?? false),
       );
     });
   inputOptions(limitOptions(command, { ber: true, qemu: true }));

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { type SectionPlugin, baseName } from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
+import { descriptionOf } from "@qber/vmstate";
 import { print, registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
 
@@ -95,7 +95,7 @@ Examples:
     )
     .action(async (device: string, opts: { json?: boolean }) => {
       const plugin = findPlugin(device);
-      const description = deviceDescriptions[plugin.id];
+      const description = descriptionOf(plugin);
       if (opts.json) {
         if (description === undefined) throw new UsageError(`${plugin.id} has no JSON Schema (its plugin carries no description)`, 1);
         await print(JSON.stringify(schemaJson(description), null, 2) + "\n");

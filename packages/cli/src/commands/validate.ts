@@ -35,7 +35,7 @@ export function validateCommand(program: Command): void {
     )
     .argument("<file>", "BER file or QEMU stream, or - for stdin")
     .option("--strict", "also require DER primitives and FullPage data of exactly 4096 bytes")
-    .option("--json", "print one JSON document {valid, problems, truncated} (see docs/cli.md)")
+    .option("--json", "print one JSON document {valid, problems, truncated} (see qber help cli)")
     .option("--max-problems <n>", "most problems reported (default 100)", (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 1) throw new UsageError(`--max-problems: not a positive integer: ${v}`);
@@ -84,8 +84,8 @@ Examples:
       }
       await print(
         opts.json
-          ? JSON.stringify(input.containers.length > 0 ? { containers: containersJson(input.containers), ...report } : report, null, 2) + "\n"
-          : containersText(input.containers) + renderReport(input.name, report),
+          ? JSON.stringify(input.containers?.length ? { containers: containersJson(input.containers), ...report } : report, null, 2) + "\n"
+          : containersText(input.containers ?? []) + renderReport(input.name, report),
       );
       if (!report.valid) {
         const n = report.problems.length;

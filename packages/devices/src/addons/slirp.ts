@@ -61,7 +61,7 @@
  * the buffer size and the byte count at most it: relations libslirp checks
  * on load (offsets) or relies on, not JSON bounds.
  */
-import { QberDecodeError, QberEncodeError, type SectionInfo, type SectionPlugin, type VmStateEntry } from "@qber/core";
+import { QberDecodeError, QberEncodeError, type SectionInfo, type VmStateEntry } from "@qber/core";
 import {
   annotationOf,
   array,
@@ -82,6 +82,7 @@ import {
   vmsdInfo,
   when,
   withAnnotation,
+  type DevicePlugin,
   type VmStateObject,
 } from "@qber/vmstate";
 import type { Static, TObject, TProperties } from "typebox";
@@ -283,11 +284,12 @@ function socketsInEntries(entries: readonly VmStateEntry[]): number {
   return first.value.length;
 }
 
-const plugin: SectionPlugin<SlirpState> = {
+const plugin: DevicePlugin<typeof slirpDescription> = {
   id: "@qber/devices:slirp",
   names: ["slirp"],
   minVersion: SLIRP_STATE_VERSION,
   maxVersion: SLIRP_STATE_VERSION,
+  description: slirpDescription,
   ber: {
     decode(contents, section) {
       if (contents.kind !== "vmstate") {
@@ -319,7 +321,7 @@ const plugin: SectionPlugin<SlirpState> = {
  * the list markers (legacy) or the list entry (BER), then read the body
  * with the description for exactly that many.
  */
-export const slirpPlugin: SectionPlugin<SlirpState> = Object.freeze(plugin);
+export const slirpPlugin: DevicePlugin<typeof slirpDescription> = Object.freeze(plugin);
 
 /** Whether a description is an old-style handler's (exported for tests). */
 export function isOldStyle(description: TObject): boolean {

@@ -38,7 +38,7 @@
  * pairs <= maximum, RSS indirection table length <= 128 and key 40 bytes,
  * plus the virtio core bounds of virtio.ts.
  */
-import { QberDecodeError, type SectionPlugin } from "@qber/core";
+import { QberDecodeError } from "@qber/core";
 import {
   array,
   bool,
@@ -58,6 +58,7 @@ import {
   vmsd,
   when,
   type DeviceIdentity,
+  type DevicePlugin,
   type VmdescDevice,
   type VmStateObject,
 } from "@qber/vmstate";
@@ -166,16 +167,21 @@ export function describeVirtioNet(state: VirtioNetState, device: DeviceIdentity,
   return { bytes, vmdesc: { ...vmdesc, fields } };
 }
 
-/** A section plugin for virtio-net-pci of the given configuration. */
-export function virtioNetPlugin(config: VirtioNetConfig = {}, id = "@qber/devices:virtio-net"): SectionPlugin<VirtioNetState> {
+/**
+ * A section plugin for virtio-net-pci of the given configuration. It
+ * carries the typed section description (field `virtio` decoded); the BER
+ * codec is its own, since the BER form keeps the field as one blob.
+ */
+export function virtioNetPlugin(config: VirtioNetConfig = {}, id = "@qber/devices:virtio-net"): DevicePlugin<typeof virtioNetDescription> {
   const section = Object.keys(config).length === 0 ? virtioNetDescription : virtioNetSectionDescription(config);
   const blob = section === virtioNetDescription ? virtioNetBlob : virtioNetBlobDescription(config);
   const version = (s: { versionId: bigint }) => ({ version: Number(s.versionId) });
-  const plugin: SectionPlugin<VirtioNetState> = {
+  const plugin: DevicePlugin<typeof virtioNetDescription> = {
     id,
     names: ["virtio-net"],
     minVersion: 11,
     maxVersion: 11,
+    description: section,
     ber: {
       decode(contents, s) {
         const entry = contents.kind === "vmstate" && contents.value.length === 1 ? contents.value[0] : undefined;

@@ -10,6 +10,9 @@
  * Each section carries its device's power-on state (`powerOn`), from the
  * `...Defaults()` functions beside the device models.
  */
+import { QberEncodeError } from "@qber/core";
+import type { DevicePlugin } from "@qber/vmstate";
+import type { Static, TObject } from "typebox";
 
 /** A RAM block as the stream's MEM_SIZE record lists it. */
 export interface RamBlockSpec {
@@ -32,8 +35,8 @@ export interface SectionSpec {
   readonly idstr: string;
   readonly instanceId: number;
   readonly version: number;
-  /** Plugin that models it. */
-  readonly plugin: string;
+  /** The plugin that models it (its description types and validates the state). */
+  readonly plugin: DevicePlugin;
   /** The device's state right after QEMU creates and resets the machine. */
   readonly powerOn: (context: PowerOnContext) => unknown;
 }
@@ -83,14 +86,20 @@ export const x86RamBlocks: readonly RamBlockSpec[] = [
 
 /** The RAM blocks with their lengths for `memoryBytes` of guest RAM. */
 export function ramBlocksFor(machine: MachineSpec, memoryBytes: number): { readonly name: string; readonly length: number }[] {
-  if (!Number.isSafeInteger(memoryBytes) || memoryBytes <= 0 || memoryBytes % 4096 !== 0) throw new RangeError(`memory size ${memoryBytes} is not a positive multiple of 4 KiB`);
+  if (!Number.isSafeInteger(memoryBytes) || memoryBytes <= 0 || memoryBytes % 4096 !== 0) throw new QberEncodeError(`memory size ${memoryBytes}`, { expected: "a positive multiple of 4 KiB" });
   return machine.ramBlocks.map((b) => ({ name: b.name, length: b.length(memoryBytes) }));
 }
 
-/** Shorthand used by pc.ts and q35.ts: plugin `@qber/devices:<vmsd>` and its power-on state. */
-export function section(sectionId: number, idstr: string, version: number, powerOn: (context: PowerOnContext) => unknown, instanceId = 0): SectionSpec {
-  const vmsdName = idstr.slice(idstr.lastIndexOf("/") + 1);
-  return { sectionId, idstr, instanceId, version, plugin: `@qber/devices:${vmsdName}`, powerOn };
+/** Shorthand used by pc.ts and q35.ts: a section, its plugin and its power-on state (typed by the plugin). */
+export function section<S extends TObject>(
+  sectionId: number,
+  idstr: string,
+  version: number,
+  plugin: DevicePlugin<S>,
+  powerOn: (context: PowerOnContext) => Static<S>,
+  instanceId = 0,
+): SectionSpec {
+  return { sectionId, idstr, instanceId, version, plugin, powerOn };
 }
 
 /**

@@ -11,33 +11,33 @@
  * uhci 45, then acpi_build 46, globalstate 47), and their RAM blocks
  * (e.g. `0000:00:02.0/vga.vram` after pc.ram, `.../vga.rom` after pc.rom).
  */
-import { acpiBuildDefaults } from "../pc/acpi-build.js";
-import { apicDefaults } from "../x86/apic.js";
-import { cpuCommonDefaults } from "../x86/cpu-common.js";
-import { dmaDefaults } from "../pc/i8257.js";
-import { fwCfgDefaults } from "../pc/fw-cfg.js";
-import { globalStateDefaults } from "../pc/global-state.js";
-import { hpetDefaults } from "../pc/hpet.js";
-import { i2cBusDefaults } from "../pc/i2c-bus.js";
-import { i8254Defaults } from "../pc/i8254.js";
-import { i8259Defaults } from "../pc/i8259.js";
-import { ich9AhciDefaults } from "../pc/ich9-ahci.js";
-import { ich9LpcDefaults } from "../pc/ich9-lpc.js";
-import { ich9SmbDefaults } from "../pc/ich9-smb.js";
-import { ioapicDefaults } from "../pc/ioapic.js";
-import { kvmTprOptDefaults } from "../x86/kvm-tpr-opt.js";
-import { mc146818rtcDefaults } from "../pc/mc146818rtc.js";
-import { mchDefaults } from "../pc/mch.js";
-import { Q35_PCI_NIRQ, pciBusDefaults } from "../pc/pci-bus.js";
-import { pciHostDefaults } from "../pc/pci-host.js";
-import { pckbdDefaults } from "../pc/pckbd.js";
-import { pcspkDefaults } from "../pc/pcspk.js";
-import { port92Defaults } from "../pc/port92.js";
-import { ps2kbdDefaults } from "../pc/ps2kbd.js";
-import { ps2mouseDefaults } from "../pc/ps2mouse.js";
-import { timerDefaults } from "../pc/timer.js";
-import { vmmouseDefaults } from "../pc/vmmouse.js";
-import { x86CpuDefaults } from "../x86/x86-cpu.js";
+import { acpiBuildDefaults, acpiBuildPlugin } from "../pc/acpi-build.js";
+import { apicDefaults, apicPlugin } from "../x86/apic.js";
+import { cpuCommonDefaults, cpuCommonPlugin } from "../x86/cpu-common.js";
+import { dmaDefaults, dmaPlugin } from "../pc/i8257.js";
+import { fwCfgDefaults, fwCfgPlugin } from "../pc/fw-cfg.js";
+import { globalStateDefaults, globalStatePlugin } from "../pc/global-state.js";
+import { hpetDefaults, hpetPlugin } from "../pc/hpet.js";
+import { i2cBusDefaults, i2cBusPlugin } from "../pc/i2c-bus.js";
+import { i8254Defaults, i8254Plugin } from "../pc/i8254.js";
+import { i8259Defaults, i8259Plugin } from "../pc/i8259.js";
+import { ich9AhciDefaults, ich9AhciPlugin } from "../pc/ich9-ahci.js";
+import { ich9LpcDefaults, ich9LpcPlugin } from "../pc/ich9-lpc.js";
+import { ich9SmbDefaults, ich9SmbPlugin } from "../pc/ich9-smb.js";
+import { ioapicDefaults, ioapicPlugin } from "../pc/ioapic.js";
+import { kvmTprOptDefaults, kvmTprOptPlugin } from "../x86/kvm-tpr-opt.js";
+import { mc146818rtcDefaults, mc146818rtcPlugin } from "../pc/mc146818rtc.js";
+import { mchDefaults, mchPlugin } from "../pc/mch.js";
+import { Q35_PCI_NIRQ, pciBusDefaults, pciBusPlugin } from "../pc/pci-bus.js";
+import { pciHostDefaults, pciHostPlugin } from "../pc/pci-host.js";
+import { pckbdDefaults, pckbdPlugin } from "../pc/pckbd.js";
+import { pcspkDefaults, pcspkPlugin } from "../pc/pcspk.js";
+import { port92Defaults, port92Plugin } from "../pc/port92.js";
+import { ps2kbdDefaults, ps2kbdPlugin } from "../pc/ps2kbd.js";
+import { ps2mouseDefaults, ps2mousePlugin } from "../pc/ps2mouse.js";
+import { timerDefaults, timerPlugin } from "../pc/timer.js";
+import { vmmouseDefaults, vmmousePlugin } from "../pc/vmmouse.js";
+import { x86CpuDefaults, x86CpuPlugin } from "../x86/x86-cpu.js";
 import { section, x86RamBlocks, type MachineSpec } from "./machine.js";
 
 export const q35Machine: MachineSpec = {
@@ -48,35 +48,35 @@ export const q35Machine: MachineSpec = {
   ramSection: { sectionId: 2, idstr: "ram", instanceId: 0, version: 4 },
   ramBlocks: x86RamBlocks,
   sections: [
-  section(0, "timer", 2, () => timerDefaults()),
-  section(4, "cpu_common", 1, () => cpuCommonDefaults()),
-  section(5, "cpu", 12, () => x86CpuDefaults()),
-  section(6, "kvm-tpr-opt", 1, () => kvmTprOptDefaults()),
-  section(7, "apic", 3, () => apicDefaults()),
-  section(8, "fw_cfg", 2, () => fwCfgDefaults()),
-  section(9, "0000:00:00.0/mch", 1, () => mchDefaults()),
-  section(10, "PCIHost", 1, () => pciHostDefaults()),
-  section(11, "PCIBUS", 1, () => pciBusDefaults(Q35_PCI_NIRQ)),
-  section(12, "dma", 1, () => dmaDefaults(0)),
-  section(13, "dma", 1, () => dmaDefaults(1), 1),
-  section(14, "0000:00:1f.0/ICH9LPC", 1, () => ich9LpcDefaults()),
-  section(15, "i8259", 1, () => i8259Defaults()),
-  section(16, "i8259", 1, () => i8259Defaults(), 1),
-  section(17, "ioapic", 3, () => ioapicDefaults()),
-  section(18, "hpet", 2, () => hpetDefaults("q35")),
-  section(19, "mc146818rtc", 3, (c) => mc146818rtcDefaults(c.now)),
-  section(20, "i8254", 3, () => i8254Defaults()),
-  section(21, "pcspk", 1, () => pcspkDefaults()),
-  section(22, "ps2kbd", 3, () => ps2kbdDefaults()),
-  section(23, "ps2mouse", 2, () => ps2mouseDefaults()),
-  section(24, "pckbd", 3, () => pckbdDefaults()),
-  section(25, "vmmouse", 0, () => vmmouseDefaults()),
-  section(26, "port92", 1, () => port92Defaults()),
-  section(27, "0000:00:1f.2/ich9_ahci", 1, () => ich9AhciDefaults()),
-  section(28, "i2c_bus", 1, () => i2cBusDefaults()),
-  section(29, "0000:00:1f.3/ich9_smb", 1, () => ich9SmbDefaults()),
-  section(38, "acpi_build", 1, () => acpiBuildDefaults()),
-  section(39, "globalstate", 1, () => globalStateDefaults()),
+  section(0, "timer", 2, timerPlugin, () => timerDefaults()),
+  section(4, "cpu_common", 1, cpuCommonPlugin, () => cpuCommonDefaults()),
+  section(5, "cpu", 12, x86CpuPlugin, () => x86CpuDefaults()),
+  section(6, "kvm-tpr-opt", 1, kvmTprOptPlugin, () => kvmTprOptDefaults()),
+  section(7, "apic", 3, apicPlugin, () => apicDefaults()),
+  section(8, "fw_cfg", 2, fwCfgPlugin, () => fwCfgDefaults()),
+  section(9, "0000:00:00.0/mch", 1, mchPlugin, () => mchDefaults()),
+  section(10, "PCIHost", 1, pciHostPlugin, () => pciHostDefaults()),
+  section(11, "PCIBUS", 1, pciBusPlugin, () => pciBusDefaults(Q35_PCI_NIRQ)),
+  section(12, "dma", 1, dmaPlugin, () => dmaDefaults(0)),
+  section(13, "dma", 1, dmaPlugin, () => dmaDefaults(1), 1),
+  section(14, "0000:00:1f.0/ICH9LPC", 1, ich9LpcPlugin, () => ich9LpcDefaults()),
+  section(15, "i8259", 1, i8259Plugin, () => i8259Defaults()),
+  section(16, "i8259", 1, i8259Plugin, () => i8259Defaults(), 1),
+  section(17, "ioapic", 3, ioapicPlugin, () => ioapicDefaults()),
+  section(18, "hpet", 2, hpetPlugin, () => hpetDefaults("q35")),
+  section(19, "mc146818rtc", 3, mc146818rtcPlugin, (c) => mc146818rtcDefaults(c.now)),
+  section(20, "i8254", 3, i8254Plugin, () => i8254Defaults()),
+  section(21, "pcspk", 1, pcspkPlugin, () => pcspkDefaults()),
+  section(22, "ps2kbd", 3, ps2kbdPlugin, () => ps2kbdDefaults()),
+  section(23, "ps2mouse", 2, ps2mousePlugin, () => ps2mouseDefaults()),
+  section(24, "pckbd", 3, pckbdPlugin, () => pckbdDefaults()),
+  section(25, "vmmouse", 0, vmmousePlugin, () => vmmouseDefaults()),
+  section(26, "port92", 1, port92Plugin, () => port92Defaults()),
+  section(27, "0000:00:1f.2/ich9_ahci", 1, ich9AhciPlugin, () => ich9AhciDefaults()),
+  section(28, "i2c_bus", 1, i2cBusPlugin, () => i2cBusDefaults()),
+  section(29, "0000:00:1f.3/ich9_smb", 1, ich9SmbPlugin, () => ich9SmbDefaults()),
+  section(38, "acpi_build", 1, acpiBuildPlugin, () => acpiBuildDefaults()),
+  section(39, "globalstate", 1, globalStatePlugin, () => globalStateDefaults()),
   ],
   pageSize: 4096,
   unsentSectionIds: [1,3,30,31,32,33,34,35,36,37],

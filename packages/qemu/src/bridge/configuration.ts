@@ -17,6 +17,15 @@ const SUBSECTION = 0x05;
 const PREFIX = "configuration";
 const latin1 = new TextDecoder("latin1");
 
+/** The entries of a configuration section naming `machineType`, with no subsections. */
+export function configurationEntries(machineType: string): VmStateEntry[] {
+  const name = new TextEncoder().encode(machineType);
+  return [
+    { kind: "int", value: BigInt(name.length) },
+    { kind: "oldblob", value: name },
+  ];
+}
+
 /** Reads the configuration body that follows the 0x07 byte. */
 export async function readConfiguration(r: LegacyReader): Promise<VmStateEntry[]> {
   const len = await r.be32("the configuration name length");

@@ -18,10 +18,10 @@ import {
   readSections,
 } from "@qber/core";
 import { type RamBlock, type RamRecord, newRamWriteState, writeRamRecords } from "@qber/ram";
-import { type Vmdesc, describeFromVmdesc, encodeLegacy, entriesToState, parseVmdesc, vmdescBodySize } from "@qber/vmstate";
+import { SnapshotContext } from "../classify/snapshot-context.js";
 import { defaultRegistry } from "@qber/devices";
 import { writeConfiguration } from "./configuration.js";
-import { ReservedName, type StreamInfo, decodeStreamInfo } from "@qber/core";
+import { ReservedName, type StreamInfo, decodeStreamInfo, isReservedSection } from "@qber/core";
 import { ContainerOutput } from "../containers/container-output.js";
 import { type LibvirtFormat, type LibvirtSave, buildLibvirtSave, compressionOf, parseLibvirtHeader, parseLibvirtSave, rebuildLibvirtSave } from "../containers/libvirt-save.js";
 
@@ -58,12 +58,10 @@ class Exporter {
   private readonly out: ContainerOutput;
   /** Whether the container around the stream has been decided (at the first section). */
   private decided = false;
-  private readonly registry: Registry;
+  private readonly context: SnapshotContext;
   private info: StreamInfo = { footers: true };
   private vmdescBytes: Uint8Array | undefined;
-  private vmdesc: Vmdesc | undefined;
   private nextIsEnd = false;
-  private deviceIndex = 0;
   private readonly ram = newRamWriteState();
   private sections = 0;
   private pages = 0;
@@ -74,7 +72,7 @@ class Exporter {
   ) {
     this.out = new ContainerOutput(sink);
     this.w = new LegacyWriter(this.out);
-    this.registry = options.registry ?? defaultRegistry;
+    this.context = new SnapshotContext(options.registry ?? defaultRegistry);
   }
 
   async run(source: ByteSource): Promise<ExportSummary> {
@@ -84,7 +82,7 @@ class Exporter {
       // Small batches: each becomes one buffer of QEMU records, so memory stays low.
       for await (const s of readSections(source, undefined, { batchSize: 256, ...(this.options.limits ? { limits: this.options.limits } : {}) })) {
         this.options.onProgress?.(s.offset);
-        if (!this.decided) this.decide(s.kind === "full" && s.section.sectionId < 0n && s.section.name === ReservedName.libvirtSave ? s.section : undefined);
+        if (!this.decided) this.decide(s.kind === "full" && isReservedSection(s.section) && s.section.name === ReservedName.libvirtSave ? s.section : undefined);
         if (s.kind === "min") await this.ramIteration(s);
         else this.full(s.section);
         await w.flushIfFull();
@@ -129,12 +127,13 @@ class Exporter {
   private full(s: SecFull): void {
     const w = this.w;
     const c = s.contents;
-    if (s.sectionId < 0n) {
+    if (isReservedSection(s)) {
       switch (s.name) {
         case ReservedName.configuration:
           if (c.kind !== "vmstate") throw new QberEncodeError("configuration must hold vmstate entries");
           w.configuration();
           writeConfiguration(w, c.value);
+          this.context.see(s);
           return;
         case ReservedName.stream:
           if (c.kind !== "oldblob") throw new QberEncodeError("qemu:stream must hold an oldblob");
@@ -149,7 +148,7 @@ class Exporter {
         case ReservedName.vmdesc:
           if (c.kind !== "oldblob") throw new QberEncodeError("qemu:vmdesc must hold an oldblob");
           this.vmdescBytes = c.value;
-          this.vmdesc = parseVmdesc(c.value);
+          this.context.see(s);
           return;
         default:
           throw new QberEncodeError(`unknown reserved section ${JSON.stringify(s.name)}`);
@@ -166,33 +165,8 @@ class Exporter {
       return;
     }
     w.sectionStart("full", id, s.name, Number(s.instanceId), Number(s.versionId));
-    w.bytes(this.deviceBody(s));
+    w.bytes(this.context.encodeLegacy(s));
     this.footer(id);
-    this.deviceIndex++;
-  }
-
-  private deviceBody(s: SecFull): Uint8Array {
-    const c = s.contents;
-    if (c.kind === "oldblob") return c.value;
-    const candidate = this.vmdesc?.devices[this.deviceIndex];
-    const entry = candidate !== undefined && candidate.name === s.name && BigInt(candidate.instance_id) === s.instanceId ? candidate : undefined;
-    const plugin = this.registry.find(s.name, s.versionId);
-    if (plugin?.legacy) {
-      try {
-        const bytes = plugin.legacy.encode(plugin.ber.decode(c, s), s);
-        // Entries decoded from the vmdesc of another layout (an older machine
-        // type) may not fit the plugin; the vmdesc then says how to write them.
-        if (entry === undefined || bytes.length === vmdescBodySize(entry)) return bytes;
-      } catch (e) {
-        if (entry === undefined) throw e;
-      }
-    }
-    if (c.kind !== "vmstate" || entry === undefined) {
-      throw new QberEncodeError(`no plugin and no vmdesc entry to write section ${s.name} (instance ${s.instanceId}) as QEMU bytes`);
-    }
-    const description = describeFromVmdesc(entry);
-    const version = Number(s.versionId);
-    return encodeLegacy(description, entriesToState(description, c.value, { version }), { version });
   }
 
   private async ramIteration(s: StreamedSecMin): Promise<void> {

@@ -15,7 +15,6 @@ import {
   QberLimitError,
   type Registry,
   type SecFull,
-  type SecFullContents,
   SectionWriter,
   KIND_COMPR,
   KIND_FULL,
@@ -23,10 +22,11 @@ import {
   isQberError,
 } from "@qber/core";
 import { type RamRecord, type RamRecordVisitor, newRamParseState, parseRamRecords } from "@qber/ram";
-import { type Vmdesc, type VmdescDevice, decodeLegacy, describeFromVmdesc, parseVmdesc, stateToEntries, vmdescBodySize } from "@qber/vmstate";
+import { findVmdescRecord, parseVmdesc } from "@qber/vmstate";
+import { type DecodedBy, SnapshotContext } from "../classify/snapshot-context.js";
 import { defaultRegistry } from "@qber/devices";
 import { configurationCapabilities, readConfiguration } from "./configuration.js";
-import { RESERVED_SECTION_ID, ReservedName, type StreamInfo, encodeStreamInfo } from "@qber/core";
+import { ReservedName, type StreamInfo, encodeStreamInfo, reservedSection } from "@qber/core";
 
 export interface ImportOptions {
   /**
@@ -49,8 +49,6 @@ export interface ImportOptions {
   readonly libvirtSave?: Uint8Array;
 }
 
-export type DecodedBy = "plugin" | "vmdesc" | "blob";
-
 export interface ImportSummary {
   readonly sections: number;
   readonly pages: { zero: number; full: number; xbzrle: number };
@@ -61,34 +59,19 @@ export interface ImportSummary {
 
 const PAGE = 4096;
 
-function reserved(name: string, contents: SecFullContents): SecFull {
-  return { kind: "full", name, sectionId: RESERVED_SECTION_ID, instanceId: 0n, versionId: 0n, contents };
-}
-
-/** Finds `06 + be32 L + JSON` ending exactly at the end of `tail`. */
-function findVmdesc(tail: Uint8Array): number {
-  for (let p = tail.length - 6; p >= 0; p--) {
-    if (tail[p] !== 0x06 || tail[p + 5] !== 0x7b) continue;
-    const len = ((tail[p + 1]! << 24) | (tail[p + 2]! << 16) | (tail[p + 3]! << 8) | tail[p + 4]!) >>> 0;
-    if (p + 5 + len === tail.length) return p;
-  }
-  return -1;
-}
-
 /** The bytes after the RAM, held whole, and the vmdesc found at their end. */
 interface Tail {
   readonly bytes: Uint8Array;
   /** Stream offset of bytes[0]. */
   readonly start: number;
   readonly vmdescBytes: Uint8Array | undefined;
-  readonly vmdesc: Vmdesc | undefined;
 }
 
 /** Converts QEMU streams to BER; one instance per stream. */
 class Importer {
   private readonly r: LegacyReader;
   private readonly out: SectionWriter;
-  private readonly registry: Registry;
+  private readonly context: SnapshotContext;
   private readonly ram = newRamParseState();
   private ramSectionId: number | undefined;
   private ignoreShared = false;
@@ -108,7 +91,7 @@ class Importer {
   ) {
     this.r = new LegacyReader(source, options.maxVmdescLength === undefined ? {} : { maxVmdescLength: options.maxVmdescLength });
     this.out = new SectionWriter(sink);
-    this.registry = options.registry ?? defaultRegistry;
+    this.context = new SnapshotContext(options.registry ?? defaultRegistry);
   }
 
   private async write(s: SecFull): Promise<void> {
@@ -121,7 +104,7 @@ class Importer {
     if (this.streamInfoWritten) return;
     this.streamInfoWritten = true;
     const info: StreamInfo = { footers: this.r.footers ?? true, ...(this.ramBlockExtras ? { ramBlocks: this.ramBlockExtras } : {}) };
-    await this.write(reserved(ReservedName.stream, { kind: "oldblob", value: encodeStreamInfo(info) }));
+    await this.write(reservedSection(ReservedName.stream, { kind: "oldblob", value: encodeStreamInfo(info) }));
   }
 
   /** Releases the input (a file source closes its file), also after a failure. */
@@ -132,7 +115,7 @@ class Importer {
   async run(): Promise<ImportSummary> {
     const r = this.r;
     await r.header();
-    if (this.options.libvirtSave) await this.write(reserved(ReservedName.libvirtSave, { kind: "oldblob", value: this.options.libvirtSave }));
+    if (this.options.libvirtSave) await this.write(reservedSection(ReservedName.libvirtSave, { kind: "oldblob", value: this.options.libvirtSave }));
     for (;;) {
       const rec = await r.next();
       this.options.onProgress?.(r.offset);
@@ -145,7 +128,8 @@ class Importer {
             r.fail("unsupported stream: mapped-ram (QEMU 9.0+ file migration keeps pages outside the stream), which qber does not carry", rec.offset);
           }
           this.ignoreShared = capabilities.includes("x-ignore-shared");
-          await this.write(reserved(ReservedName.configuration, { kind: "vmstate", value: entries }));
+          this.context.useConfiguration(entries);
+          await this.write(reservedSection(ReservedName.configuration, { kind: "vmstate", value: entries }));
           break;
         }
         case "start":
@@ -223,7 +207,7 @@ class Importer {
     const r = this.r;
     r.path.splice(0, r.path.length, `section ${h.sectionId} (${h.type})`);
     if (h.sectionId !== this.ramSectionId) r.fail(`${h.type} section ${h.sectionId} has no RAM START before it`, h.offset);
-    if (h.type === "end") await this.write(reserved(ReservedName.end, { kind: "oldblob", value: new Uint8Array(0) }));
+    if (h.type === "end") await this.write(reservedSection(ReservedName.end, { kind: "oldblob", value: new Uint8Array(0) }));
     const out = this.out;
     out.beginMin(BigInt(h.sectionId));
     let open: string | undefined;
@@ -300,14 +284,14 @@ class Importer {
     const bytes = await r.r.rest(limit);
     // More than `limit` bytes: a limit error (raised with --max-device-state).
     if (bytes === undefined) throw new QberLimitError("device state", limit + 1, limit, { offset: start, expected: "a larger maxDeviceState (--max-device-state)" });
-    const at = findVmdesc(bytes);
+    const at = findVmdescRecord(bytes);
     const vmdescBytes = at >= 0 ? bytes.subarray(at + 5) : undefined;
     this.tailHadVmdesc = vmdescBytes !== undefined;
-    const tail: Tail = { bytes, start, vmdescBytes, vmdesc: vmdescBytes ? parseVmdesc(vmdescBytes) : undefined };
+    if (vmdescBytes !== undefined) this.context.useVmdesc(parseVmdesc(vmdescBytes));
+    const tail: Tail = { bytes, start, vmdescBytes };
     const tr = new LegacyReader(new ChunkReader([bytes], start), this.options.maxVmdescLength === undefined ? {} : { maxVmdescLength: this.options.maxVmdescLength });
     tr.footers = r.footers;
     let header = first;
-    let index = 0;
     let sawEof = first === undefined;
     for (;;) {
       if (header === undefined) {
@@ -329,7 +313,7 @@ class Importer {
         }
       }
       if (sawEof) tr.fail("a device section after EOF", header.offset);
-      await this.device(tr, header, tail, index++);
+      await this.device(tr, header, tail);
       header = undefined;
     }
   }
@@ -341,17 +325,16 @@ class Importer {
     if (this.vmdescWritten) return;
     this.vmdescWritten = true;
     await this.writeStreamInfo();
-    await this.write(reserved(ReservedName.vmdesc, { kind: "oldblob", value: json }));
+    await this.write(reservedSection(ReservedName.vmdesc, { kind: "oldblob", value: json }));
   }
 
-  private async device(tr: LegacyReader, h: LegacySectionHeader, tail: Tail, index: number): Promise<void> {
+  private async device(tr: LegacyReader, h: LegacySectionHeader, tail: Tail): Promise<void> {
     const name = h.idstr!;
     tr.path.splice(0, tr.path.length, `section ${h.sectionId} (${name})`);
     const info = { name, instanceId: BigInt(h.instanceId!), versionId: BigInt(h.versionId!) };
     const body = tail.bytes.subarray(tr.offset - tail.start);
-    const entry = tail.vmdesc?.devices[index];
-    const matches = entry !== undefined && entry.name === name && entry.instance_id === h.instanceId;
-    const decoded = this.decodeDevice(h, body, info, matches ? entry : undefined, tr);
+    const decoded = this.context.decodeLegacy(info, body, tr.offset, () => this.blobLength(h, body, tr));
+    if (decoded.warning !== undefined) this.warnings.push(decoded.warning);
     if (!(await tr.r.skip(decoded.length))) tr.fail(`${name} runs past the end of the stream`);
     await tr.footer(h.sectionId);
     if (this.r.footers === undefined) this.r.footers = tr.footers;
@@ -359,37 +342,6 @@ class Importer {
     if (tail.vmdescBytes !== undefined) await this.writeVmdesc(tail.vmdescBytes);
     this.devices.push({ name, instanceId: h.instanceId!, decodedBy: decoded.by });
     await this.write({ kind: "full", name, sectionId: BigInt(h.sectionId), instanceId: info.instanceId, versionId: info.versionId, contents: decoded.contents });
-  }
-
-  private decodeDevice(
-    h: LegacySectionHeader,
-    body: Uint8Array,
-    info: { name: string; instanceId: bigint; versionId: bigint },
-    entry: VmdescDevice | undefined,
-    tr: LegacyReader,
-  ): { contents: SecFullContents; length: number; by: DecodedBy } {
-    const plugin = this.registry.find(info.name, info.versionId);
-    if (plugin?.legacy) {
-      try {
-        const { value, length } = plugin.legacy.decode(body, info);
-        // The stream's own vmdesc says how long the body is: a plugin that read
-        // another length knows a different layout (another machine type's).
-        const expected = entry === undefined ? length : vmdescBodySize(entry);
-        if (length === expected) return { contents: plugin.ber.encode(value, info), length, by: "plugin" };
-        this.warnings.push(`${info.name}: plugin ${plugin.id} read ${length} bytes where the vmdesc has ${expected}; decoded from the vmdesc instead`);
-      } catch (e) {
-        if (!isQberError(e) || entry === undefined) throw e;
-        this.warnings.push(`${info.name}: plugin ${plugin.id} could not decode it (${(e as Error).message}); decoded from the vmdesc instead`);
-      }
-    }
-    if (entry !== undefined) {
-      const description = describeFromVmdesc(entry);
-      const version = h.versionId!;
-      const { value, length } = decodeLegacy(description, body, { version, offset: tr.offset });
-      return { contents: { kind: "vmstate", value: stateToEntries(description, value, { version }) }, length, by: "vmdesc" };
-    }
-    const length = this.blobLength(h, body, tr);
-    return { contents: { kind: "oldblob", value: body.slice(0, length) }, length, by: "blob" };
   }
 
   /** A section nobody can parse ends at its footer: the first `7e id` that a record follows. */

@@ -22,10 +22,11 @@ export interface BerSource {
  * in that inner (decompressed) stream, not in the file.
  */
 export function inContainer(input: Input, e: unknown): unknown {
-  if (input.containers.length === 0 || !isQberError(e, "QberDecodeError") || isContainerError(e)) return e;
+  const containers = input.containers ?? [];
+  if (containers.length === 0 || !isQberError(e, "QberDecodeError") || isContainerError(e)) return e;
   const what = input.format === "ber" ? "BER file" : "QEMU stream";
   const offsetNote = e.offset === undefined ? "" : "; the offset is in that stream";
-  return new QberDecodeError(`${e.reason}${e.expected === undefined ? "" : ` (expected ${e.expected})`}${e.path === "" ? "" : ` in ${e.path}`} [in the ${what} inside the ${describeContainers(input.containers)}${offsetNote}]`, {
+  return new QberDecodeError(`${e.reason}${e.expected === undefined ? "" : ` (expected ${e.expected})`}${e.path === "" ? "" : ` in ${e.path}`} [in the ${what} inside the ${describeContainers(containers)}${offsetNote}]`, {
     ...(e.offset === undefined ? {} : { offset: e.offset }),
     incomplete: e.incomplete,
     cause: e,

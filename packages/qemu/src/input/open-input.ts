@@ -23,8 +23,8 @@ export interface Input {
   readonly source: ByteSource;
   /** Size of `source` in bytes when known, for progress. */
   readonly size: number | undefined;
-  /** The containers around the snapshot, outermost first (empty for a bare file). */
-  readonly containers: readonly Container[];
+  /** The containers around the snapshot, outermost first (empty or absent for a bare file). */
+  readonly containers?: readonly Container[];
 }
 
 export interface OpenOptions {

@@ -109,10 +109,10 @@ function isSummary(v: DiffInput): v is SnapshotSummary {
   return typeof v === "object" && v !== null && "states" in v && "ram" in v && "sections" in v;
 }
 
-async function summaryOf(input: DiffInput, name: string, options: DiffOptions): Promise<SnapshotSummary> {
+async function summaryOf(input: DiffInput, options: DiffOptions): Promise<SnapshotSummary> {
   if (isSummary(input)) return input;
   const source = typeof input === "function" ? await input() : input;
-  return summarizeSnapshot(source, { ...options, name });
+  return summarizeSnapshot(source, options);
 }
 
 /**
@@ -120,9 +120,8 @@ async function summaryOf(input: DiffInput, name: string, options: DiffOptions): 
  * most one is being read at a time; each costs 17 bytes per RAM page.
  */
 export async function diffSnapshots(a: DiffInput, b: DiffInput, options: DiffOptions = {}): Promise<SnapshotDiff> {
-  const [nameA, nameB] = options.names ?? ["a", "b"];
-  const sa = await summaryOf(a, nameA, options);
-  const sb = await summaryOf(b, nameB, options);
+  const sa = await summaryOf(a, options);
+  const sb = await summaryOf(b, options);
   return diffSummaries(sa, sb, options);
 }
 

@@ -12,9 +12,12 @@ const delta = (n: number, from: Uint8Array, to: Uint8Array): RamPage => {
 };
 const sha16 = (b: Uint8Array): Uint8Array => new Uint8Array(createHash("sha256").update(b).digest().subarray(0, 16));
 
+/** A file with a 3000-page pc.ram block and one RAM iteration of `pages`. */
 async function file(pages: readonly RamPage[]): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const w = new SectionWriter((c) => void parts.push(c.slice()));
+  const len = BigInt(3000 * PAGE_SIZE);
+  await w.writeSection({ kind: "full", name: "ram", sectionId: 2n, instanceId: 0n, versionId: 4n, contents: { kind: "ramblid", value: { totalram: len, blocks: [{ name: "pc.ram", len }] } } });
   w.beginMin(2n);
   w.beginBlock("pc.ram");
   for (const p of pages) await w.writePage(p);

@@ -1,1 +1,2 @@
-export { type InspectReport, type InspectedSection, type InspectedRamBlock, type InspectOptions, type SectionKind, type DecodedByName, inspectFile } from "./inspect-file.js";
+export { type InspectReport, type InspectedRamBlock, type InspectOptions, inspectFile } from "./inspect-file.js";
+export { type InspectedSection, type DecodedByName } from "./inspected-section.js";

@@ -8,23 +8,11 @@
  * stops decoding ends the report with that error. The `qber validate --json`
  * document is the ValidationReport.
  */
-import {
-  type ByteSource,
-  type DecodeLimits,
-  KIND_FULL,
-  KIND_HOOK,
-  KIND_XBZRLE,
-  type Registry,
-  type AnyQberError,
-  emptyRegistry,
-  isQberError,
-  readSections,
-} from "@qber/core";
-import { deviceDescriptions } from "@qber/devices";
-import { xbzrleDecode } from "@qber/ram";
-import { parseVmdesc } from "@qber/vmstate";
-import { RESERVED_SECTION_ID, ReservedName, decodeStreamInfo } from "@qber/core";
-import { type DeviceLookup, type Description, decodeDevice, deviceProblems, isOtherMachine, vmdescIndex } from "../classify/device-decoding.js";
+import { type AnyQberError, type ByteSource, type DecodeLimits, type Registry, decodeStreamInfo, emptyRegistry, isQberError, readSections, } from "@qber/core";
+import { defaultRegistry } from "@qber/devices";
+import { SnapshotContext } from "@qber/qemu/classify";
+import { RamReconstructor, discardSinks } from "@qber/ram";
+import { deviceProblems } from "./device-problems.js";
 
 /** One problem: where (byte offset, schema path), what (device, field) and why. */
 export interface Problem {
@@ -47,8 +35,8 @@ export interface ValidationReport {
 }
 
 export interface ValidateOptions {
+  /** Device plugins (default: defaultRegistry of @qber/devices). */
   readonly registry?: Registry;
-  readonly descriptions?: Readonly<Record<string, Description>>;
   /** DER primitives only, FullPage data exactly 4096 bytes. */
   readonly strict?: boolean;
   /** Most problems reported (default 100). */
@@ -57,16 +45,8 @@ export interface ValidateOptions {
   readonly onProgress?: (offset: number) => void;
 }
 
-const PAGE = 4096;
-
-/** The reason of a qber error without the "at byte N in path" it ends with. */
-export function reasonOf(e: AnyQberError): string {
-  const where = [e.offset === undefined ? "" : `at byte ${e.offset}`, e.path === "" ? "" : `in ${e.path}`].filter((s) => s !== "").join(" ");
-  return where !== "" && e.message.endsWith(` ${where}`) ? e.message.slice(0, -(where.length + 1)) : e.message;
-}
-
 export function problemOfError(e: AnyQberError, prefix = ""): Problem {
-  return { offset: e.offset ?? null, path: e.path === "" ? null : e.path, device: null, field: null, reason: prefix + reasonOf(e) };
+  return { offset: e.offset ?? null, path: e.path === "" ? null : e.path, device: null, field: null, reason: prefix + e.reason };
 }
 
 class Problems {
@@ -84,12 +64,6 @@ class Problems {
 
 class Stop extends Error {}
 
-interface Block {
-  readonly len: bigint;
-  /** One flag per 4 KiB page: something was sent there. */
-  readonly sent: Uint8Array;
-}
-
 async function* closing(source: ByteSource): AsyncGenerator<Uint8Array, void, undefined> {
   if (source instanceof Uint8Array) yield source;
   else yield* source as AsyncIterable<Uint8Array>;
@@ -97,14 +71,13 @@ async function* closing(source: ByteSource): AsyncGenerator<Uint8Array, void, un
 
 export async function validateFile(source: ByteSource, options: ValidateOptions = {}): Promise<ValidationReport> {
   const problems = new Problems(options.maxProblems ?? 100);
-  const lookup: DeviceLookup = { registry: options.registry ?? emptyRegistry, descriptions: options.descriptions ?? deviceDescriptions };
-  const blocks = new Map<string, Block>();
-  let sawBlockList = false;
-  const scratch = new Uint8Array(PAGE);
+  const context = new SnapshotContext(options.registry ?? defaultRegistry);
   const add = (p: Problem): void => {
     problems.add(p);
     if (problems.truncated) throw new Stop();
   };
+  // RAM pages go through the one page applier, which reports each bad page and goes on.
+  const ram = new RamReconstructor(discardSinks, { onProblem: (e, block) => add({ ...problemOfError(e), device: block }) });
 
   let index = 0;
   // The reader does not always close its source when it throws: close it here.
@@ -112,79 +85,29 @@ export async function validateFile(source: ByteSource, options: ValidateOptions 
   try {
     for await (const s of readSections(src, emptyRegistry, { strict: options.strict ?? false, ...(options.limits ? { limits: options.limits } : {}) })) {
       options.onProgress?.(s.offset);
-      const top = `top[${index}]`;
       if (s.kind === "full") {
         const sec = s.section;
-        const at = { offset: s.offset, path: `${top}.full.contents` };
-        if (index === 0) {
-          const configuration = sec.sectionId === RESERVED_SECTION_ID && sec.name === ReservedName.configuration && sec.contents.kind === "vmstate" ? sec.contents.value : undefined;
-          lookup.otherMachine = isOtherMachine(configuration);
-        }
-        if (sec.sectionId === RESERVED_SECTION_ID && sec.name === ReservedName.vmdesc) {
-          try {
-            if (sec.contents.kind !== "oldblob") throw new Error(`contents are ${sec.contents.kind}, not oldblob`);
-            lookup.vmdesc = vmdescIndex(parseVmdesc(sec.contents.value));
-          } catch (e) {
-            add({ ...at, device: sec.name, field: null, reason: `unreadable vmdesc: ${(e as Error).message}` });
-          }
-        } else if (sec.sectionId === RESERVED_SECTION_ID && sec.name === ReservedName.stream) {
+        const at = { offset: s.offset, path: `top[${index}].full.contents` };
+        const kind = context.see(sec);
+        if (kind === "vmdesc" && context.vmdescError !== undefined) {
+          add({ ...at, device: sec.name, field: null, reason: `unreadable vmdesc: ${context.vmdescError}` });
+        } else if (kind === "stream-info") {
           try {
             if (sec.contents.kind !== "oldblob") throw new Error(`contents are ${sec.contents.kind}, not oldblob`);
             decodeStreamInfo(sec.contents.value);
           } catch (e) {
             add({ ...at, device: sec.name, field: null, reason: `unreadable stream record: ${(e as Error).message}` });
           }
-        } else if (sec.sectionId === RESERVED_SECTION_ID) {
-          // configuration and qemu:end: nothing more to check here
-        } else if (sec.contents.kind === "ramblid") {
-          sawBlockList = true;
-          for (const b of sec.contents.value.blocks) {
-            const pages = Number((b.len + BigInt(PAGE - 1)) / BigInt(PAGE));
-            if (pages > 1 << 28) add({ ...at, device: b.name, field: null, reason: `RAM block of ${b.len} bytes is too large` });
-            else blocks.set(b.name, { len: b.len, sent: new Uint8Array(pages) });
-          }
-        } else {
-          for (const p of deviceProblems(sec, decodeDevice(sec, lookup))) add({ ...at, device: sec.name, field: p.field === "" ? null : p.field, reason: p.reason });
+        } else if (kind === "device") {
+          for (const p of deviceProblems(sec, context.decode(sec), context.modelled)) add({ ...at, device: sec.name, field: p.field === "" ? null : p.field, reason: p.reason });
         }
-      } else {
-        let b = 0;
-        for await (const rb of s.blocks) {
-          const bpath = `${top}.min.contents.ramsec[${b}]`;
-          const block = blocks.get(rb.name);
-          if (block === undefined) {
-            add({ offset: rb.offset, path: `${bpath}.name`, device: rb.name, field: null, reason: sawBlockList ? `RAM block ${JSON.stringify(rb.name)} is not in the RAM block list` : "RAM pages before any RAM block list (ramblid section)" });
-          }
-          let p = 0;
-          for await (const batch of rb.pages) {
-            if (block === undefined) {
-              p += batch.length;
-              continue;
-            }
-            for (let i = 0; i < batch.length; i++, p++) {
-              const kind = batch.kindCode(i);
-              if (kind === KIND_HOOK) continue;
-              const addr = batch.addr(i);
-              const size = kind === KIND_FULL ? batch.dataLength(i) : PAGE;
-              const where = { offset: rb.offset, path: `${bpath}.pagelist[${p}]`, device: rb.name, field: null };
-              const hex = `0x${addr.toString(16)}`;
-              if (addr < 0n || addr + BigInt(size) > block.len) {
-                add({ ...where, reason: `${batch.kind(i)} page at ${hex} lies outside the block (${block.len} bytes)` });
-                continue;
-              }
-              const n = Number(addr / BigInt(PAGE));
-              if (kind === KIND_XBZRLE) {
-                if (!block.sent[n]) add({ ...where, reason: `XBZRLE page at ${hex} has no base: no page was sent at this address before` });
-                try {
-                  xbzrleDecode(batch.data(i), scratch);
-                } catch (e) {
-                  add({ ...where, reason: `XBZRLE page at ${hex} does not decode: ${isQberError(e) ? reasonOf(e) : (e as Error).message}` });
-                }
-              }
-              block.sent[n] = 1;
-            }
-          }
-          b++;
-        }
+      }
+      try {
+        await ram.applySection(s, index);
+      } catch (e) {
+        if (!isQberError(e, "QberDecodeError") || s.kind !== "full") throw e;
+        // A RAM block list that cannot be used (sizes): every page after it will say so too.
+        add({ ...problemOfError(e), device: s.section.name });
       }
       index++;
     }
@@ -197,4 +120,3 @@ export async function validateFile(source: ByteSource, options: ValidateOptions 
   }
   return { valid: problems.list.length === 0, problems: problems.list, truncated: problems.truncated };
 }
-
