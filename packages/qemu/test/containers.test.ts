@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isQberError } from "@qber/core";
-import { exportQemuStream, importQemuStream, openFile, openStream } from "../src/index.js";
+import { exportQemuStream, importQemuStream, openFile, openStream, readAsBer } from "../src/index.js";
 import { LIBVIRT_HEADER_SIZE, MissingProgramError, parseXml } from "../src/containers/index.js";
 import { COOKIE_XML, DOMAIN_XML, compress, libvirtImage, qcow2Image } from "../../../tools/lib/container-builders.js";
 
@@ -157,6 +157,16 @@ describe("libvirt save images", () => {
     const cut = await openFile(file("cut.save", image.subarray(0, image.length - 100)));
     e = await decodeError(drain(cut.source));
     expect(e.message).toMatch(/gzip/);
+  });
+
+  it("an error in the stream inside says so, with its offset in that stream", async () => {
+    const image = Buffer.from(libvirtImage(mig, "raw"));
+    const dataOffset = image.length - mig.length;
+    image[dataOffset + 8] = 0x99;
+    const input = await openFile(file("inner-bad.save", image));
+    const e = await decodeError(readAsBer(input, drain));
+    expect(e.offset).toBe(8);
+    expect(e.message).toBe(`unknown record type 0x99 (expected a section, EOF or the vmdesc) [in the QEMU stream inside the libvirt save image (raw; stream at byte ${dataOffset}); the offset is in that stream] at byte 8`);
   });
 
   it.skipIf(!programs)("a missing decompressor is named", async () => {

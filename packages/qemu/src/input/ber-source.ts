@@ -26,7 +26,9 @@ export function inContainer(input: Input, e: unknown): unknown {
   if (containers.length === 0 || !isQberError(e, "QberDecodeError") || isContainerError(e)) return e;
   const what = input.format === "ber" ? "BER file" : "QEMU stream";
   const offsetNote = e.offset === undefined ? "" : "; the offset is in that stream";
-  return new QberDecodeError(`${e.reason}${e.expected === undefined ? "" : ` (expected ${e.expected})`}${e.path === "" ? "" : ` in ${e.path}`} [in the ${what} inside the ${describeContainers(containers)}${offsetNote}]`, {
+  // `reason` already says what was expected, and "truncated input: " when incomplete (which the new error says again).
+  const reason = e.incomplete ? e.reason.replace(/^truncated input: /, "") : e.reason;
+  return new QberDecodeError(`${reason}${e.path === "" ? "" : ` in ${e.path}`} [in the ${what} inside the ${describeContainers(containers)}${offsetNote}]`, {
     ...(e.offset === undefined ? {} : { offset: e.offset }),
     incomplete: e.incomplete,
     cause: e,
@@ -55,6 +57,7 @@ export async function readAsBer<T>(input: Input, read: (source: ByteSource) => P
     return result;
   } catch (e) {
     ber.stop();
-    throw inContainer(input, e);
+    // The importer's errors were placed by berSource; a BER file's own are placed here.
+    throw input.format === "ber" ? inContainer(input, e) : e;
   }
 }
