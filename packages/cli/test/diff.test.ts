@@ -205,7 +205,7 @@ describe("qber diff", () => {
     writeFileSync(text, "hello, world\n");
     const wrong = await qber("diff", text, paused);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe(`qber: ${text}: not a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d); it starts with 68 65 6c 6c\n`);
+    expect(wrong.stderr).toBe(`qber: ${text}: not a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d), nor a libvirt save image, a qcow2 image or a gzip/bzip2/xz/lzop/zstd-compressed stream; it starts with 68 65 6c 6c\n`);
 
     const cut = join(dir, "cut.mig");
     writeFileSync(cut, readFileSync(paused).subarray(0, 200_000));
