@@ -8,11 +8,13 @@
  * - `qcow2`: the header, the snapshot table and the L1/L2 tables (v2, v3,
  *   extended L2, small clusters), read from memory, every snapshot drained;
  * - `compressed`: gzip, bzip2, xz, lzop and zstd streams, decompressed
- *   (through the programs, as the input layer does) and drained.
+ *   (through the programs, as the input layer does) and drained;
+ * - `mapped-ram`: mapped-ram files of a small stream (block headers,
+ *   bitmaps), read from memory as the stream they stand for.
  */
-import { type Compression, COMPRESSIONS, chooseSnapshot, readQcow2, readVmState } from "@qber/qemu/containers";
+import { type Compression, COMPRESSIONS, type RandomAccess, chooseSnapshot, mappedRamStream, readMappedRam, readQcow2, readVmState } from "@qber/qemu/containers";
 import { openStream } from "@qber/qemu/input";
-import { compress, libvirtImage, qcow2Image } from "../lib/container-builders.js";
+import { compress, layoutMappedRam, libvirtImage, qcow2Image } from "../lib/container-builders.js";
 import { mutateGeneric } from "./mutate.js";
 import type { Rng } from "./rng.js";
 
@@ -27,6 +29,7 @@ export interface ContainerCorpus {
   readonly libvirt: readonly ContainerSeed[];
   readonly qcow2: readonly ContainerSeed[];
   readonly compressed: readonly ContainerSeed[];
+  readonly "mapped-ram": readonly ContainerSeed[];
 }
 
 /** Drained at most: a small input may legitimately expand (gzip), the fuzzer looks for crashes and hangs, not for the end. */
@@ -93,7 +96,7 @@ export function buildContainerCorpus(inner: Uint8Array): ContainerCorpus {
     qcow2.push({ name: `qcow2-${label}`, bytes, fields: qcow2Fields(bytes) });
   }
   const compressed = COMPRESSIONS.map((c: Compression) => ({ name: `compressed-${c}`, bytes: plain(compress(c, inner)), fields: [] }));
-  return { libvirt, qcow2, compressed };
+  return { libvirt, qcow2, compressed, "mapped-ram": buildMappedRamSeeds() };
 }
 
 const INTERESTING = [0, 1, 2, 3, 5, 6, 7, 8, 92, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x10000, 0x7fffffff, 0x80000000, 0xffffffff];
@@ -155,16 +158,92 @@ export async function runStreamContainer(source: AsyncIterable<Uint8Array>): Pro
 
 /** The qcow2 target: the header and tables, then every snapshot's VM state, from memory. */
 export async function runQcow2(bytes: Uint8Array): Promise<void> {
-  const memory = {
+  const memory = memoryReader(bytes);
+  const image = await readQcow2(memory, bytes.length, "fuzz");
+  for (const s of image.snapshots.slice(0, 4)) {
+    if (s.vmStateSize === 0) continue;
+    await drain(readVmState(memory, bytes.length, image, chooseSnapshot(image, s.id, "fuzz"), "fuzz"));
+  }
+}
+
+/** A small stream with empty RAM sections (no devices), for mapped-ram seeds: blocks by name and length. */
+function tinyStream(blocks: readonly (readonly [string, number])[]): Uint8Array {
+  const out: number[] = [];
+  const be32 = (n: number): void => void out.push((n >>> 24) & 255, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
+  const be64 = (n: number): void => {
+    be32(Math.floor(n / 2 ** 32));
+    be32(n >>> 0);
+  };
+  const text = (s: string): void => void out.push(...Buffer.from(s, "latin1"));
+  be32(0x5145564d);
+  be32(3);
+  out.push(0x07);
+  be32(13);
+  text("pc-i440fx-9.0");
+  out.push(0x01);
+  be32(2);
+  out.push(3);
+  text("ram");
+  be32(0);
+  be32(4);
+  be64(blocks.reduce((t, [, n]) => t + n, 0) + 0x04);
+  for (const [name, length] of blocks) {
+    out.push(name.length);
+    text(name);
+    be64(length);
+  }
+  be64(0x10);
+  out.push(0x7e);
+  be32(2);
+  // The END iteration (EOS only, as mapped-ram streams have them), then EOF.
+  out.push(0x03);
+  be32(2);
+  be64(0x10);
+  out.push(0x7e);
+  be32(2);
+  out.push(0x00);
+  return Uint8Array.from(out);
+}
+
+function page(fill: number): Uint8Array {
+  return new Uint8Array(4096).map((_, i) => (i * 31 + fill) & 255 || 1);
+}
+
+/** mapped-ram seeds: two layouts of small blocks, with the offsets of their header fields and bitmap words. */
+export function buildMappedRamSeeds(): ContainerSeed[] {
+  const seeds: ContainerSeed[] = [];
+  for (const [label, blocks, pages] of [
+    ["two-blocks", [["pc.ram", 64 * 1024], ["pc.bios", 8192]], [["pc.ram", [0, 8192, 61440]], ["pc.bios", [4096]]]],
+    ["one-block", [["pc.ram", 256 * 1024]], [["pc.ram", [4096, 131072]]]],
+  ] as const) {
+    const map = new Map(pages.map(([b, offs]) => [b as string, new Map(offs.map((o, i) => [o, page(i)] as const))]));
+    const bytes = plain(layoutMappedRam({ pages: map, bare: tinyStream(blocks) }));
+    const v = new DataView(bytes.buffer);
+    const fields: [number, 4 | 8][] = [];
+    for (const [name] of blocks) {
+      const at = Buffer.from(bytes).indexOf(Buffer.from(name, "latin1"));
+      const h = at + name.length + 8;
+      fields.push([at + name.length, 8], [h, 4], [h + 4, 8], [h + 12, 8], [h + 20, 8]);
+      fields.push([Number(v.getBigUint64(h + 12)), 8]);
+    }
+    seeds.push({ name: `mapped-ram-${label}`, bytes, fields });
+  }
+  return seeds;
+}
+
+function memoryReader(bytes: Uint8Array): RandomAccess {
+  return {
     read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }> {
       const piece = bytes.subarray(Math.min(position, bytes.length), Math.min(position + length, bytes.length));
       buffer.set(piece, offset);
       return Promise.resolve({ bytesRead: piece.length });
     },
   };
-  const image = await readQcow2(memory, bytes.length, "fuzz");
-  for (const s of image.snapshots.slice(0, 4)) {
-    if (s.vmStateSize === 0) continue;
-    await drain(readVmState(memory, bytes.length, image, chooseSnapshot(image, s.id, "fuzz"), "fuzz"));
-  }
+}
+
+/** The mapped-ram target: the layout (configuration, block headers), then the stream it stands for, drained. */
+export async function runMappedRam(bytes: Uint8Array): Promise<void> {
+  const memory = memoryReader(bytes);
+  const layout = await readMappedRam(memory, bytes.length, "fuzz", 0);
+  if (layout) await drain(mappedRamStream(memory, bytes.length, layout, "fuzz"));
 }

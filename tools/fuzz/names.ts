@@ -1,8 +1,8 @@
 /** The fuzz targets and how failures are named: light, so the campaign's main thread loads nothing else. */
 
-export const TARGETS = ["ber", "qemu", "json", "libvirt", "qcow2", "compressed"] as const;
+export const TARGETS = ["ber", "qemu", "json", "libvirt", "qcow2", "compressed", "mapped-ram"] as const;
 /** The container targets (tools/fuzz/containers.ts). */
-export const CONTAINER_TARGETS = ["libvirt", "qcow2", "compressed"] as const;
+export const CONTAINER_TARGETS = ["libvirt", "qcow2", "compressed", "mapped-ram"] as const;
 export type Target = (typeof TARGETS)[number];
 
 export const TARGET_DESCRIPTIONS: Readonly<Record<Target, string>> = {
@@ -12,6 +12,7 @@ export const TARGET_DESCRIPTIONS: Readonly<Record<Target, string>> = {
   libvirt: "libvirt save image header and metadata: openStream, the inner stream drained",
   qcow2: "qcow2 header, snapshot table and L1/L2 tables: readQcow2, every snapshot's VM state drained",
   compressed: "gzip/bzip2/xz/lzop/zstd streams: openStream (the programs, zlib for gzip), drained",
+  "mapped-ram": "mapped-ram files (block headers, bitmaps): readMappedRam, the stream it stands for drained",
 };
 
 export function describeError(e: unknown): string {

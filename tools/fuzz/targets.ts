@@ -11,7 +11,7 @@ import { type Corpus, pickSeed, MAX_PREFIX } from "./corpus.js";
 import { mutateBer, mutateGeneric, mutateJsonText, mutateJsonTree, mutateQemu } from "./mutate.js";
 import { Rng } from "./rng.js";
 import type { Target } from "./names.js";
-import { makeContainerBytes, runQcow2, runStreamContainer } from "./containers.js";
+import { makeContainerBytes, runMappedRam, runQcow2, runStreamContainer } from "./containers.js";
 
 export interface FuzzInput {
   readonly target: Target;
@@ -92,7 +92,7 @@ export function makeInput(corpus: Corpus, target: Target, seed: number, index: n
     }
     const others = corpus.miniMig.map((x) => x.bytes);
     bytes = mutateGeneric(bytes, rng, others, log.length === 0 || rng.chance(0.5) ? rng.small(4) : 0, log);
-  } else if (target === "libvirt" || target === "qcow2" || target === "compressed") {
+  } else if (target === "libvirt" || target === "qcow2" || target === "compressed" || target === "mapped-ram") {
     const made = makeContainerBytes(corpus.containers![target], rng, log);
     base = made.base;
     bytes = made.bytes;
@@ -147,6 +147,9 @@ export async function runTarget(input: FuzzInput): Promise<void> {
       return;
     case "qcow2":
       await runQcow2(input.bytes);
+      return;
+    case "mapped-ram":
+      await runMappedRam(input.bytes);
       return;
     case "json": {
       // What the CLI does: one pass, or measure and write again when definite lengths need it.

@@ -1,10 +1,13 @@
 /**
  * Containers built to their formats for tests and fuzz seeds: libvirt save
- * images in every format (zstd, which libvirt 9.0 does not write, included)
- * and qcow2 images whose internal snapshots hold given VM state.
+ * images in every format (zstd, which libvirt 9.0 does not write, included),
+ * qcow2 images whose internal snapshots hold given VM state, and mapped-ram
+ * files (bare, or behind a libvirt header in the sparse format).
  */
 import { execFileSync } from "node:child_process";
 import { gzipSync } from "node:zlib";
+import { SectionWriter, readSections } from "@qber/core";
+import { exportQemuStream, importQemuStream } from "@qber/qemu";
 import { type Compression, type LibvirtFormat, buildLibvirtSave, compressionOf } from "@qber/qemu/containers";
 
 export const DOMAIN_XML = `<domain type='qemu'>
@@ -117,4 +120,117 @@ export function qcow2Image(snapshots: readonly BuiltSnapshot[], options: { clust
     h.setUint32(100, 104);
   }
   return Buffer.concat([...clusters, table]);
+}
+
+async function collect(run: (sink: (c: Uint8Array) => void) => Promise<unknown>): Promise<Uint8Array> {
+  const parts: Uint8Array[] = [];
+  await run((c) => void parts.push(c.slice()));
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** The RAM of a stream: each block's non-zero pages by offset, and the stream with its RAM sections emptied. */
+export async function splitRam(mig: Uint8Array): Promise<{ pages: Map<string, Map<number, Uint8Array>>; bare: Uint8Array }> {
+  const ber = await collect((sink) => importQemuStream(mig, sink));
+  const pages = new Map<string, Map<number, Uint8Array>>();
+  const emptied = await collect(async (sink) => {
+    const w = new SectionWriter(sink);
+    for await (const s of readSections(ber)) {
+      if (s.kind === "full") {
+        await w.writeSection(s.section);
+        continue;
+      }
+      w.beginMin(s.sectionId);
+      for await (const b of s.blocks) {
+        const block = pages.get(b.name) ?? new Map<number, Uint8Array>();
+        pages.set(b.name, block);
+        for await (const batch of b.pages) {
+          for (let i = 0; i < batch.length; i++) {
+            const p = batch.page(i);
+            if (p.kind === "fullpage" && p.data.some((x) => x !== 0)) block.set(Number(p.addr), p.data.slice());
+            else if (p.kind === "compr" || p.kind === "fullpage") block.delete(Number(p.addr));
+            else throw new Error(`splitRam: ${p.kind} pages are not supported`);
+          }
+        }
+      }
+      await w.endMin();
+    }
+    await w.close();
+  });
+  return { pages, bare: await collect((sink) => exportQemuStream(emptied, sink)) };
+}
+
+const MIB = 1 << 20;
+
+/**
+ * A mapped-ram file (QEMU 9.0+ layout) holding the same state as `mig`, its
+ * offsets counted from `start` (the length of what will precede it: a
+ * libvirt header for the sparse format). Needs a stream whose configuration
+ * has no subsections and whose RAM blocks carry no extra fields (QEMU 7.2's
+ * pc and q35 captures).
+ */
+export async function mappedRamFile(mig: Uint8Array, start = 0): Promise<Uint8Array> {
+  return layoutMappedRam(await splitRam(mig), start);
+}
+
+/** The mapped-ram file of a stream whose RAM sections are empty (`bare`) and the pages that belong in it. */
+export function layoutMappedRam({ pages, bare }: { pages: ReadonlyMap<string, ReadonlyMap<number, Uint8Array>>; bare: Uint8Array }, start = 0): Uint8Array {
+  const v = new DataView(bare.buffer, bare.byteOffset, bare.length);
+  if (bare[8] !== 0x07) throw new Error("mappedRamFile: no configuration section");
+  let at = 9 + 4 + v.getUint32(9);
+  if (bare[at] === 0x05) throw new Error("mappedRamFile: the configuration already has subsections");
+  const enc = new TextEncoder();
+  const subName = enc.encode("configuration/capabilities");
+  const cap = enc.encode("mapped-ram");
+  const head: number[] = [...bare.subarray(0, at), 0x05, subName.length, ...subName, 0, 0, 0, 1, 0, 0, 0, 1, cap.length, ...cap];
+  // The RAM setup section: header, memory size, blocks.
+  const idLen = bare[at + 5]!;
+  const sectionHeader = 6 + idLen + 8;
+  head.push(...bare.subarray(at, at + sectionHeader + 8));
+  let total = Number(v.getBigUint64(at + sectionHeader) & ~0xfffn);
+  at += sectionHeader + 8;
+  const pieces: { at: number; bytes: Uint8Array }[] = [];
+  let cursor = start + head.length;
+  let entry: number[] = head;
+  let entryAt = start;
+  const flush = (): void => {
+    pieces.push({ at: entryAt, bytes: Uint8Array.from(entry) });
+  };
+  while (total > 0) {
+    const len = bare[at]!;
+    const name = Buffer.from(bare.subarray(at + 1, at + 1 + len)).toString("latin1");
+    const length = Number(v.getBigUint64(at + 1 + len));
+    entry.push(...bare.subarray(at, at + 1 + len + 8));
+    cursor += 1 + len + 8;
+    at += 1 + len + 8;
+    const nPages = length / 4096;
+    const bitmapOffset = cursor + 28;
+    const bitmapBytes = Math.ceil(nPages / 64) * 8;
+    const pagesOffset = Math.ceil((bitmapOffset + bitmapBytes) / MIB) * MIB;
+    const h = new DataView(new ArrayBuffer(28));
+    h.setUint32(0, 1);
+    h.setBigUint64(4, 4096n);
+    h.setBigUint64(12, BigInt(bitmapOffset));
+    h.setBigUint64(20, BigInt(pagesOffset));
+    entry.push(...new Uint8Array(h.buffer));
+    flush();
+    const bitmap = new Uint8Array(bitmapBytes);
+    const data = new Uint8Array(length);
+    for (const [offset, page] of pages.get(name) ?? []) {
+      const i = offset / 4096;
+      bitmap[i >> 3]! |= 1 << (i & 7);
+      data.set(page, offset);
+    }
+    pieces.push({ at: bitmapOffset, bytes: bitmap }, { at: pagesOffset, bytes: data });
+    total -= length;
+    cursor = pagesOffset + length;
+    entry = [];
+    entryAt = cursor;
+  }
+  // The stream goes on: the setup section's end, then the rest as it is.
+  entry.push(...bare.subarray(at));
+  flush();
+  const size = Math.max(...pieces.map((p) => p.at + p.bytes.length)) - start;
+  const file = new Uint8Array(size);
+  for (const p of pieces) file.set(p.bytes, p.at - start);
+  return file;
 }

@@ -9,10 +9,11 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { isQberError } from "@qber/core";
+import { isQberError, readSections } from "@qber/core";
 import { exportQemuStream, importQemuStream, openFile, openStream, readAsBer } from "../src/index.js";
 import { LIBVIRT_HEADER_SIZE, MissingProgramError, parseXml } from "../src/containers/index.js";
-import { COOKIE_XML, DOMAIN_XML, compress, libvirtImage, qcow2Image } from "../../../tools/lib/container-builders.js";
+import { COOKIE_XML, DOMAIN_XML, compress, libvirtImage, mappedRamFile, qcow2Image, splitRam } from "../../../tools/lib/container-builders.js";
+import { buildLibvirtSave } from "../src/containers/index.js";
 
 const mig = readFileSync(resolve(import.meta.dirname, "../../../fixtures/qemu-7.2/pc-paused.mig"));
 const dir = mkdtempSync(join(tmpdir(), "qber-containers-"));
@@ -277,6 +278,53 @@ describe("qcow2 internal snapshots", () => {
   it("a qcow2 image on a stream is refused (it is read by position)", async () => {
     const image = qcow2Image([{ id: "1", tag: "only", vmState: mig }]);
     await expect(openStream("stdin", streamOf(image))).rejects.toThrow(/read by position/);
+  });
+});
+
+describe("mapped-ram files", () => {
+  /** What a stream holds, whatever its RAM sections' layout: each block's non-zero pages, and every other section. */
+  async function state(stream: Uint8Array): Promise<{ pages: [string, [number, string][]][]; sections: unknown[] }> {
+    const { pages } = await splitRam(stream);
+    const sections: unknown[] = [];
+    const ber = await collect((sink) => importQemuStream([stream], sink));
+    for await (const s of readSections(ber)) if (s.kind === "full") sections.push(s.section);
+    // A block all of whose pages are zero has no page in a mapped-ram file: compare blocks that have some.
+    return { pages: [...pages].filter(([, m]) => m.size > 0).map(([n, m]) => [n, [...m].sort((a, b) => a[0] - b[0]).map(([o, d]) => [o, Buffer.from(d).toString("base64")])]), sections };
+  }
+
+  it("a bare mapped-ram file reads as the stream it stands for: the same pages, the same devices", async () => {
+    const path = file("mapped.mig", await mappedRamFile(mig));
+    const input = await openFile(path);
+    expect(input.containers![0]).toMatchObject({ kind: "mapped-ram" });
+    const blocks = input.containers![0]!.kind === "mapped-ram" ? input.containers![0]!.blocks : [];
+    expect(blocks.map((b) => b.name)).toContain("pc.ram");
+    expect(blocks.every((b) => b.pagesOffset % (1 << 20) === 0)).toBe(true);
+    const read = await drain(input.source);
+    expect(await state(read)).toEqual(await state(mig));
+  });
+
+  it("libvirt's sparse format: a libvirt header, then a mapped-ram stream with absolute offsets", async () => {
+    const prefix = buildLibvirtSave(DOMAIN_XML, COOKIE_XML, { littleEndian: true, wasRunning: true, format: "sparse" });
+    const path = file("sparse.save", Buffer.concat([prefix, await mappedRamFile(mig, prefix.length)]));
+    const input = await openFile(path);
+    expect(input.containers!.map((c) => c.kind)).toEqual(["libvirt-save", "mapped-ram"]);
+    expect(await state(await drain(input.source))).toEqual(await state(mig));
+    await expect(openStream("stdin", streamOf(readFileSync(path)))).rejects.toThrow(/read by position/);
+  });
+
+  it("errors: a bitmap or pages outside the file, a bad header version, a cut file", async () => {
+    const good = Buffer.from(await mappedRamFile(mig));
+    const at = good.indexOf(Buffer.from("pc.ram")) + 6 + 8;
+    const outside = Buffer.from(good);
+    outside.writeBigUInt64BE(BigInt(good.length), at + 20);
+    let e = await decodeError(openFile(file("mr-outside.mig", outside)));
+    expect(e.message).toMatch(/block pc.ram: its bitmap .* outside the file/);
+    const version = Buffer.from(good);
+    version.writeUInt32BE(2, at);
+    e = await decodeError(openFile(file("mr-version.mig", version)));
+    expect(e.message).toMatch(/mapped-ram header version 2/);
+    e = await decodeError(openFile(file("mr-cut.mig", good.subarray(0, at + 10))));
+    expect(e.message).toMatch(/the file ends inside a RAM block entry/);
   });
 });
 

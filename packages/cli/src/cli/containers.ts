@@ -32,6 +32,9 @@ export function containersText(containers: readonly Container[]): string {
       case "qcow2":
         out += `qcow2 snapshot: ${table([["ID", "TAG", "VM SIZE", "DATE", "VM CLOCK"], snapshotRow(c.snapshot)]).split("\n")[1]}\n`;
         break;
+      case "mapped-ram":
+        out += `mapped-ram file: ${c.blocks.map((b) => `${b.name} (${b.length} bytes, pages at ${b.pagesOffset})`).join(", ")}\n`;
+        break;
     }
   }
   return out === "" ? "" : out + "\n";
@@ -61,6 +64,8 @@ export function containersJson(containers: readonly Container[]): unknown[] {
         return { kind: c.kind, compression: c.compression };
       case "qcow2":
         return { kind: c.kind, version: c.image.version, clusterBits: c.image.clusterBits, size: c.image.size, snapshot: snapshotJson(c.snapshot) };
+      case "mapped-ram":
+        return { kind: c.kind, blocks: c.blocks };
     }
   });
 }

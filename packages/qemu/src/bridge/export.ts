@@ -112,7 +112,7 @@ class Exporter {
     }
     if (choice === "keep" && !save) return;
     const format: LibvirtFormat = choice === "keep" ? save!.header.format : choice;
-    if (format === "sparse") throw new QberEncodeError("a libvirt save image in the sparse (mapped-ram) format cannot be written");
+    if (format === "sparse") throw new QberEncodeError("qber does not write libvirt's sparse (mapped-ram) format: choose another with --format (raw, gzip, bzip2, xz, lzop, zstd) or qemu");
     let prefix: Uint8Array;
     if (save) prefix = rebuildLibvirtSave(save, { format, ...(this.options.xml !== undefined ? { xml: this.options.xml } : {}) });
     else if (this.options.xml !== undefined) prefix = buildLibvirtSave(this.options.xml, undefined, { littleEndian: true, wasRunning: true, format });

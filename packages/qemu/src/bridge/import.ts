@@ -125,7 +125,7 @@ class Importer {
           const entries = await readConfiguration(r);
           const capabilities = configurationCapabilities(entries);
           if (capabilities.includes("mapped-ram")) {
-            r.fail("unsupported stream: mapped-ram (QEMU 9.0+ file migration keeps pages outside the stream), which qber does not carry", rec.offset);
+            r.fail("a mapped-ram stream (QEMU 9.0+ file migration) keeps its pages at file offsets: qber reads it from its file, not from a stream", rec.offset);
           }
           this.ignoreShared = capabilities.includes("x-ignore-shared");
           this.context.useConfiguration(entries);

@@ -4,6 +4,7 @@
  */
 import type { Compression } from "./compression.js";
 import type { LibvirtSave } from "./libvirt-save.js";
+import type { MappedRamBlock } from "./mapped-ram.js";
 import type { Qcow2Image, Qcow2Snapshot } from "./qcow2.js";
 
 export type Container =
@@ -12,7 +13,9 @@ export type Container =
   /** A compressed stream; the compressed data starts at `dataOffset` of the enclosing input. */
   | { readonly kind: "compressed"; readonly compression: Compression; readonly dataOffset: number }
   /** A qcow2 image; the stream is `snapshot`'s VM state. */
-  | { readonly kind: "qcow2"; readonly image: Qcow2Image; readonly snapshot: Qcow2Snapshot };
+  | { readonly kind: "qcow2"; readonly image: Qcow2Image; readonly snapshot: Qcow2Snapshot }
+  /** A mapped-ram file (QEMU 9.0+, libvirt's sparse format), read as the ordinary stream it stands for. */
+  | { readonly kind: "mapped-ram"; readonly blocks: readonly MappedRamBlock[] };
 
 /** One line per container, for messages: where the inner stream comes from. */
 export function describeContainers(containers: readonly Container[]): string {
@@ -25,6 +28,8 @@ export function describeContainers(containers: readonly Container[]): string {
           return `${c.compression}-compressed data (at byte ${c.dataOffset})`;
         case "qcow2":
           return `qcow2 snapshot ${c.snapshot.id} (${JSON.stringify(c.snapshot.tag)})`;
+        case "mapped-ram":
+          return `mapped-ram file (${c.blocks.length} RAM blocks)`;
       }
     })
     .join(" in ");

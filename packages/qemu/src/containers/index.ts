@@ -14,3 +14,4 @@ export {
   rebuildLibvirtSave,
 } from "./libvirt-save.js";
 export { type Qcow2Image, type Qcow2Snapshot, type RandomAccess, isQcow2Magic, chooseSnapshot, readQcow2, readVmState, snapshotRow } from "./qcow2.js";
+export { type MappedRamBlock, type MappedRamLayout, readMappedRam, mappedRamStream } from "./mapped-ram.js";

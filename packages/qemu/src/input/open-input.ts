@@ -11,6 +11,7 @@ import { type ByteSource, QberDecodeError, type SnapshotFormat, fileSource, snif
 import { type Compression, decompress, sniffCompression } from "../containers/compression.js";
 import type { Container } from "../containers/container.js";
 import { LIBVIRT_HEADER_SIZE, compressionOf, isLibvirtMagic, parseLibvirtHeader, parseLibvirtSave } from "../containers/libvirt-save.js";
+import { readMappedRam, mappedRamStream } from "../containers/mapped-ram.js";
 import { chooseSnapshot, isQcow2Magic, readQcow2, readVmState } from "../containers/qcow2.js";
 import { peekStream, splitStream } from "./peek-stream.js";
 
@@ -93,7 +94,7 @@ async function openContents(name: string, head: Uint8Array, source: AsyncGenerat
     const dataOffset = LIBVIRT_HEADER_SIZE + header.dataLen;
     const container: Container = { kind: "libvirt-save", save, dataOffset };
     if (header.format === "sparse") {
-      throw new QberDecodeError(`${name}: libvirt save image in the sparse format (QEMU's mapped-ram file layout), which qber does not read yet`, { offset: 28 });
+      throw new QberDecodeError(`${name}: a libvirt save image in the sparse format (QEMU's mapped-ram layout) is read by position: give its file, not a stream`, { offset: 28 });
     }
     const compression = compressionOf(header.format);
     const inner = compression ? decompressed(name, compression, meta.rest, dataOffset) : meta.rest;
@@ -120,9 +121,19 @@ export async function openStream(name: string, stream: AsyncIterable<Uint8Array>
 }
 
 async function readHead(fh: FileHandle, length: number): Promise<Uint8Array> {
-  const head = new Uint8Array(length);
-  const { bytesRead } = await fh.read(head, 0, length, 0);
-  return head.subarray(0, bytesRead);
+  return readHeadAt(fh, 0, length);
+}
+
+/** Up to `length` bytes at `at` (fewer at the end of the file). */
+async function readHeadAt(fh: FileHandle, at: number, length: number): Promise<Uint8Array> {
+  const buf = new Uint8Array(length);
+  let got = 0;
+  while (got < length) {
+    const { bytesRead } = await fh.read(buf, got, length - got, at + got);
+    if (bytesRead === 0) break;
+    got += bytesRead;
+  }
+  return buf.subarray(0, got);
 }
 
 /** A qcow2 image's snapshot VM state as the input. */
@@ -143,6 +154,38 @@ async function openQcow2(path: string, fh: FileHandle, size: number, options: Op
 }
 
 /**
+ * A mapped-ram file, bare or as a libvirt save image in the sparse format,
+ * as the ordinary stream it stands for; undefined for any other file. Its
+ * pages are at file offsets, so it is read by position.
+ */
+async function openMappedRam(path: string, fh: FileHandle, head: Uint8Array, size: number): Promise<Input | undefined> {
+  const outer: Container[] = [];
+  let start = 0;
+  if (isLibvirtMagic(head)) {
+    const header = parseLibvirtHeader(await readHeadAt(fh, 0, LIBVIRT_HEADER_SIZE), path, size);
+    if (header.format !== "sparse") return undefined;
+    start = LIBVIRT_HEADER_SIZE + header.dataLen;
+    outer.push({ kind: "libvirt-save", save: parseLibvirtSave(await readHeadAt(fh, 0, start), header, path), dataOffset: start });
+  } else if (sniffFormat(head) !== "qemu") {
+    return undefined;
+  }
+  const layout = await readMappedRam(fh, size, path, start);
+  if (!layout) {
+    if (outer.length > 0) throw new QberDecodeError(`${path}: libvirt save image in the sparse format whose stream is no mapped-ram stream`, { offset: start });
+    return undefined;
+  }
+  async function* stream(): AsyncGenerator<Uint8Array> {
+    const own = await openHandle(path, "r");
+    try {
+      yield* mappedRamStream(own, size, layout!, path);
+    } finally {
+      await own.close();
+    }
+  }
+  return { name: path, format: "qemu", source: stream(), size: undefined, containers: [...outer, { kind: "mapped-ram", blocks: layout.blocks }] };
+}
+
+/**
  * Opens a file. Pipes and devices (`<(...)`, /dev/stdin) are read as
  * streams; regular files by position. File-system failures are Node's own
  * errors (with `code` and `path`).
@@ -157,6 +200,8 @@ export async function openFile(path: string, options: OpenOptions | SnapshotForm
   try {
     head = await readHead(fh, SNIFF);
     if (isQcow2Magic(head)) return await openQcow2(path, fh, st.size, o);
+    const mapped = await openMappedRam(path, fh, head, st.size);
+    if (mapped) return checked(mapped, o.expect);
   } finally {
     await fh.close();
   }
