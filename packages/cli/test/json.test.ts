@@ -232,7 +232,7 @@ describe("errors", () => {
     writeFileSync(at("cut.ber"), ber.subarray(0, Math.floor(ber.length / 2)));
     const r = await qber("decode", at("cut.ber"), "-o", at("cut.json"));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^qber: truncated input: .* at byte \d+/);
+    expect(r.stderr).toMatch(/^qber: .*cut\.ber: truncated input: .* at byte \d+/);
     expect(() => readFileSync(at("cut.json"))).toThrow();
   });
 
@@ -243,7 +243,7 @@ describe("errors", () => {
     writeFileSync(at("flip.ber"), ber);
     const r = await qber("decode", at("flip.ber"), "-o", at("flip.json"));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^qber: .* at byte ${hpet.offset + hpet.length - 4} in top\\[\\d+\\]`));
+    expect(r.stderr).toMatch(new RegExp(`^qber: .*flip\\.ber: .* at byte ${hpet.offset + hpet.length - 4} in top\\[\\d+\\]`));
   });
 
   it("invalid JSON, and JSON of the wrong shape", async () => {

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { berOf, openInput } from "../cli/input.js";
+import { berOf, named, openInput } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { RawSectionsNeeded, type SectionSpan, decodeToJson } from "@qber/snapshot/json";
@@ -52,7 +52,7 @@ Examples:
           return;
         } catch (e) {
           bar.done();
-          if (!(e instanceof RawSectionsNeeded)) throw e;
+          if (!(e instanceof RawSectionsNeeded)) throw named(input, e);
           const which = [...e.sections.keys()].join(", ");
           if (attempt > 0 || file === "-" || input.format !== "ber") {
             throw new UsageError(`${input.name}: RAM sections ${which} are not in a form qber writes; keeping their exact bytes needs a second pass over a file (not stdin)`, 1);
