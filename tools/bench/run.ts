@@ -6,6 +6,7 @@
  */
 import { runBridge } from "./bridge.js";
 import { runCore } from "./core.js";
+import { runDump } from "./dump.js";
 import { runRamIterate } from "./ram-iterate.js";
 import { runScale } from "./scale.js";
 import { runXbzrle } from "./xbzrle.js";
@@ -18,6 +19,7 @@ const suites: Record<string, (o: BenchOptions) => Promise<BenchResult>> = {
   "ram-iterate": runRamIterate,
   bridge: runBridge,
   scale: runScale,
+  dump: runDump,
 };
 
 const args = process.argv.slice(2);

@@ -6,7 +6,7 @@ export type Target = (typeof TARGETS)[number];
 export const TARGET_DESCRIPTIONS: Readonly<Record<Target, string>> = {
   ber: "BER reader: readSections with the devices registry, every page consumed",
   qemu: "QEMU-stream importer: importQemuStream into discardSink",
-  json: "JSON form encode: encodeFromJson (measureJson first when definite lengths need it)",
+  json: "JSON form encode: encodeFromJsonFile (one pass, or measureJson and a second when definite lengths need it)",
 };
 
 export function describeError(e: unknown): string {

@@ -5,7 +5,7 @@
  */
 import { type ByteSource, discardSink, isQberError, readSections } from "@qber/core";
 import { importQemuStream } from "@qber/qemu";
-import { SizesNeeded, encodeFromJson, measureJson } from "@qber/snapshot/json";
+import { type PassOutput, encodeFromJsonFile } from "@qber/snapshot/json";
 import { devicesRegistry } from "@qber/devices";
 import { type Corpus, pickSeed, MAX_PREFIX } from "./corpus.js";
 import { mutateBer, mutateGeneric, mutateJsonText, mutateJsonTree, mutateQemu } from "./mutate.js";
@@ -137,15 +137,9 @@ export async function runTarget(input: FuzzInput): Promise<void> {
       await importQemuStream(source(input), discardSink, { registry: devicesRegistry });
       return;
     case "json": {
-      const options = { registry: devicesRegistry, validate: input.validate };
-      try {
-        await encodeFromJson(asyncSource(input), discardSink, options);
-      } catch (e) {
-        // What the CLI does: measure, then encode again with the sizes.
-        if (!(e instanceof SizesNeeded)) throw e;
-        const sizes = await measureJson(asyncSource(input));
-        await encodeFromJson(asyncSource(input), discardSink, { ...options, sizes });
-      }
+      // What the CLI does: one pass, or measure and write again when definite lengths need it.
+      const output: PassOutput = { discards: true, write: (pass) => pass(discardSink) };
+      await encodeFromJsonFile(() => asyncSource(input), output, { registry: devicesRegistry, validate: input.validate });
       return;
     }
   }

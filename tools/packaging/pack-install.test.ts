@@ -3,7 +3,8 @@
  * the tarballs into an empty project (third-party dependencies from the
  * registry, through npm's cache), then use them there: import each one from
  * ESM (and from CommonJS through require(esm)), run the installed `qber` on a
- * real QEMU 7.2 capture, and typecheck a consumer against the installed
+ * real QEMU 7.2 capture, and typecheck a consumer (and the TypeScript
+ * examples of the READMEs and of docs/compose.md) against the installed
  * declarations with moduleResolution node16 and nodenext.
  *
  *   npx vitest run --project tools packaging
@@ -121,7 +122,7 @@ const known: Record<PackageDir, readonly string[]> = {
   vmstate: ["vmsd", "u8", "definePlugin", "validateState", "stateToJson"],
   devices: ["devicePlugins", "devicesRegistry", "defaultRegistry", "hpetPlugin"],
   qemu: ["importQemuStream", "exportQemuStream", "openFile", "berSource"],
-  snapshot: ["inspectFile", "validateFile", "decodeToJson", "encodeFromJson", "composeMachine", "diffSnapshots", "renderReport"],
+  snapshot: ["inspectFile", "validateFile", "decodeToJson", "encodeFromJson", "composeMachine", "composeMachineJson", "deviceOverride", "diffSnapshots", "renderReport"],
   cli: ["main"],
 };
 
@@ -243,7 +244,11 @@ function unresolvedFromQber(trace: string): string[] {
 describe("installed declarations", () => {
   it("typecheck a consumer, and the READMEs' examples, with moduleResolution node16 and nodenext", async () => {
     writeFileSync(join(consumer, "consumer.ts"), consumerTs);
-    const files = ["consumer.ts"];
+    // docs/compose.md opens with the typed compose API: the example as written there, so it cannot drift.
+    const composeDoc = /^```ts\n([\s\S]*?)^```$/m.exec(readFileSync(join(repoRoot, "docs/compose.md"), "utf8"));
+    expect(composeDoc, "docs/compose.md has a TypeScript example").not.toBeNull();
+    writeFileSync(join(consumer, "compose-doc.ts"), composeDoc![1]!);
+    const files = ["consumer.ts", "compose-doc.ts"];
     for (const p of packages) {
       // The README as installed: its TypeScript examples must compile too.
       const readme = readFileSync(join(consumer, "node_modules/@qber", p, "README.md"), "utf8");

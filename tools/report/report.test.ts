@@ -30,7 +30,7 @@ const ready = requireOracle("chromium", chromiumAvailability()) && requireOracle
 
 async function reportFile(path: string): Promise<ReportFile> {
   const input = await openFile(path);
-  const summary = await readAsBer(input, (source) => summarizeSnapshot(source, { registry: defaultRegistry, name: input.name }), { registry: defaultRegistry });
+  const summary = await readAsBer(input, (source) => summarizeSnapshot(source, { registry: defaultRegistry }), { registry: defaultRegistry });
   return { name: path.slice(root.length), summary, format: input.format, ...(input.size !== undefined ? { size: input.size } : {}) };
 }
 

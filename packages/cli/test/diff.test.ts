@@ -283,7 +283,7 @@ describe("diffSummaries and renderReport", () => {
     });
     return { name, length, pages: kinds.length, kinds: Uint8Array.from(kinds), digests, records: { zero: 0, full: 0, xbzrle: 0, hook: 0 } };
   };
-  const summary = (states: SectionState[], ram: RamBlockSummary[]): SnapshotSummary => ({ sections: [], states, ram, bytes: 0 });
+  const summary = (states: SectionState[], ram: RamBlockSummary[]): SnapshotSummary => ({ sections: [], states, ram, guestPhysical: { error: "no configuration section naming the machine type" }, bytes: 0 });
 
   it("reports versions, sections and RAM blocks only on one side, and grown blocks", () => {
     const a = summary([state("apic", 0, 3, { x: 1 }), state("hpet", 0, 2, {}), state("dma", 0, 1, {})], [block("pc.ram", [PAGE_FULL, PAGE_ZERO, PAGE_NEVER]), block("vga", [PAGE_ZERO])]);

@@ -28,6 +28,17 @@ function isConsumer(sink: ByteSink): sink is ChunkConsumer {
   return (sink as ChunkConsumer).kind === "chunk-consumer";
 }
 
+/**
+ * Hands `chunk` to any kind of sink and resolves once the sink has taken it
+ * (a Writable's buffer has drained). The sink may keep the chunk: do not
+ * reuse it.
+ */
+export async function writeToSink(sink: ByteSink, chunk: Uint8Array): Promise<void> {
+  if (typeof sink === "function") await sink(chunk);
+  else if (isConsumer(sink)) await sink.write(chunk);
+  else if (!sink.write(chunk)) await once(sink, "drain");
+}
+
 /** Measured on the RAM-shaped benchmark: small enough that freed chunks are reused, large enough to amortise each write. */
 export const DEFAULT_CHUNK_SIZE = 256 * 1024;
 
@@ -80,12 +91,8 @@ export class ChunkedOutput {
       this.w.pos = 0;
       return;
     }
-    if (typeof sink === "function") {
-      await sink(this.w.take(this.chunkSize + 8192).bytes);
-      return;
-    }
-    if (!recycles(sink)) {
-      if (!sink.write(this.w.take(this.chunkSize + 8192).bytes)) await once(sink, "drain");
+    if (typeof sink === "function" || !recycles(sink)) {
+      await writeToSink(sink, this.w.take(this.chunkSize + 8192).bytes);
       return;
     }
     // Files, pipes and sockets are done with a chunk when its write calls

@@ -4,51 +4,22 @@
  * file with those lengths. The source is read twice, so it must be
  * re-openable (a file, not a pipe).
  */
-import { lengthOctets } from "./ber-writer.js";
 import type { ByteSource } from "./byte-source.js";
-import { type ByteSink, ChunkedOutput } from "./chunked-output.js";
-import { integerLength } from "./integer.js";
-import { KIND_COMPR, KIND_HOOK, type PageBatch } from "./page-batch.js";
+import type { ByteSink } from "./chunked-output.js";
+import { QberDecodeError } from "./errors.js";
+import { FramedWriter, type SecMinSizes, pageDerSize, ramBlockLengths, secMinDerSize, secMinLengths } from "./framed-writer.js";
 import type { Registry } from "./registry.js";
-import { Encoder, TagBytes, writeRamPage, writeSecFull } from "./schema-encoder.js";
 import { readSections } from "./section-reader.js";
 import type { DecodeOptions } from "./limits.js";
 import { encodeValue } from "./value-codec.js";
 
-const tlv = (tagLength: number, contentLength: number): number => tagLength + lengthOctets(contentLength) + contentLength;
 const textEncoder = new TextEncoder();
 
-/** DER size of one page of a batch. */
-function pageSize(batch: PageBatch, i: number): number {
-  const code = batch.kindCode(i);
-  if (code === KIND_HOOK) return tlv(TagBytes.hook.length, 0);
-  const addr = tlv(1, integerLength(batch.addr(i)));
-  if (code === KIND_COMPR) return tlv(TagBytes.compr.length, addr - 2);
-  const data = tlv(1, batch.dataLength(i));
-  return tlv(3, addr + data);
-}
-
-interface MinSizes {
-  /** Content length of each RAMSecBlock's pagelist, in order. */
-  readonly pagelists: number[];
-  readonly names: Uint8Array[];
-}
-
-function blockContent(name: Uint8Array, pagelist: number): number {
-  return tlv(1, name.length) + tlv(1, pagelist);
-}
-
-function ramsecContent(m: MinSizes): number {
-  return m.pagelists.reduce((sum, p, i) => sum + tlv(1, blockContent(m.names[i]!, p)), 0);
-}
-
-function minContent(sectionId: bigint, m: MinSizes): number {
-  return tlv(1, integerLength(sectionId)) + tlv(TagBytes.ramsec.length, ramsecContent(m)) + TagBytes.secEndMark.length + 1;
-}
+const changed = (offset: number): QberDecodeError => new QberDecodeError("the input changed between the two passes", { offset });
 
 export async function rewriteDer(open: () => ByteSource, sink: ByteSink, registry?: Registry, options: DecodeOptions = {}): Promise<void> {
   // Pass 1: the size of every section, SecMins measured page by page.
-  const sizes: (number | MinSizes)[] = [];
+  const sizes: (number | SecMinSizes)[] = [];
   let top = 0;
   for await (const s of readSections(open(), registry, options)) {
     if (s.kind === "full") {
@@ -57,55 +28,45 @@ export async function rewriteDer(open: () => ByteSource, sink: ByteSink, registr
       top += der;
       continue;
     }
-    const m: MinSizes = { pagelists: [], names: [] };
+    const m: SecMinSizes = { pagelists: [], names: [] };
     for await (const b of s.blocks) {
       let n = 0;
-      for await (const batch of b.pages) for (let i = 0; i < batch.length; i++) n += pageSize(batch, i);
+      for await (const batch of b.pages) for (let i = 0; i < batch.length; i++) n += pageDerSize(batch.kindCode(i), batch.addr(i), batch.dataLength(i));
       m.pagelists.push(n);
       m.names.push(textEncoder.encode(b.name));
     }
     sizes.push(m);
-    top += tlv(TagBytes.secMin.length, minContent(s.sectionId, m));
+    top += secMinDerSize(s.sectionId, m);
   }
 
   // Pass 2: the same sections with definite lengths.
-  const out = new ChunkedOutput(sink);
-  const w = out.w;
-  const e = new Encoder(w, false);
-  const topLength = tlv(1, top);
-  w.header(TagBytes.qemuFile, 3 + topLength);
-  w.integer(TagBytes.integer, 3n);
-  w.header(TagBytes.sequence, top);
+  const out = new FramedWriter(sink, "definite");
+  out.begin(top);
   let index = 0;
   for await (const s of readSections(open(), registry, options)) {
     const size = sizes[index++];
     if (s.kind === "full") {
       // A SecFull read from BER may have been indefinite inside; re-encoded, it is DER.
-      writeSecFull(e, s.section);
-      await out.flushIfFull();
+      await out.secFull(s.section);
       continue;
     }
-    if (typeof size !== "object") throw new Error("the input changed between the two passes");
-    w.header(TagBytes.secMin, minContent(s.sectionId, size));
-    w.integer(TagBytes.integer, s.sectionId);
-    w.header(TagBytes.ramsec, ramsecContent(size));
+    if (typeof size !== "object") throw changed(s.offset);
+    out.beginMin(s.sectionId, "definite", secMinLengths(s.sectionId, size));
     let block = 0;
     for await (const b of s.blocks) {
-      const name = size.names[block]!;
-      const pagelist = size.pagelists[block]!;
-      w.header(TagBytes.sequence, blockContent(name, pagelist));
-      w.octets(TagBytes.utf8String, name);
-      w.header(TagBytes.sequence, pagelist);
+      const lengths = ramBlockLengths(size, block);
+      if (lengths === undefined) throw changed(b.offset);
+      out.beginBlock(size.names[block]!, lengths);
       for await (const batch of b.pages) {
         for (let i = 0; i < batch.length; i++) {
-          writeRamPage(e, batch.page(i));
-          if (out.full) await out.flush();
+          const w = out.page(batch.page(i));
+          if (w) await w;
         }
       }
+      out.endBlock();
       block++;
     }
-    w.null(TagBytes.secEndMark);
-    await out.flushIfFull();
+    out.endMin();
   }
-  await out.flush();
+  await out.end();
 }

@@ -1,6 +1,9 @@
 /**
- * The errors qber throws. They are told apart by `name` (not `instanceof`),
- * so they survive two copies of this package being loaded at once.
+ * The errors qber throws on bad input and unwritable values. Each carries
+ * what is wrong (`reason`) apart from where (`offset`, `path`), so nobody
+ * needs to take a message apart. `isQberError` tells them apart by `name`,
+ * which survives two copies of this package being loaded at once;
+ * `instanceof QberError` works within one copy.
  */
 
 /** A position in a schema value: component names and list indices. */
@@ -27,10 +30,19 @@ interface QberErrorInit {
   readonly cause?: unknown;
 }
 
-abstract class QberError extends Error {
+/** The base of every qber error. */
+export abstract class QberError extends Error {
   abstract override readonly name: QberErrorName;
+  /**
+   * What is wrong, with what was expected: the message without the
+   * "at byte N in PATH" that ends it.
+   */
+  readonly reason: string;
+  /** Byte offset in the input where the problem is, when reading (and known). */
   readonly offset: number | undefined;
+  /** Where in the schema value, as `top[3].full.contents` ("" when not known). */
   readonly path: string;
+  /** What the reader or writer expected to find there, when it says. */
   readonly expected: string | undefined;
 
   protected constructor(reason: string, init: QberErrorInit) {
@@ -41,8 +53,9 @@ abstract class QberError extends Error {
     ]
       .filter((s) => s !== "")
       .join(" ");
-    const expected = init.expected === undefined ? "" : ` (expected ${init.expected})`;
-    super(`${reason}${expected}${where === "" ? "" : ` ${where}`}`, init.cause === undefined ? undefined : { cause: init.cause });
+    const what = `${reason}${init.expected === undefined ? "" : ` (expected ${init.expected})`}`;
+    super(`${what}${where === "" ? "" : ` ${where}`}`, init.cause === undefined ? undefined : { cause: init.cause });
+    this.reason = what;
     this.offset = init.offset;
     this.path = path;
     this.expected = init.expected;
@@ -56,10 +69,9 @@ abstract class QberError extends Error {
 export class QberDecodeError extends QberError {
   override readonly name = "QberDecodeError" as const;
   readonly incomplete: boolean;
-  readonly reason: string;
+  /** `reason` starts with "truncated input: " when `incomplete`. */
   constructor(reason: string, init: QberErrorInit & { readonly incomplete?: boolean }) {
     super(init.incomplete ? `truncated input: ${reason}` : reason, init);
-    this.reason = reason;
     this.incomplete = init.incomplete ?? false;
   }
 }

@@ -16,11 +16,23 @@ export {
   readQemuFile,
 } from "./section-reader.js";
 export { type SectionWriterOptions, SectionWriter } from "./section-writer.js";
-export { type ByteSink, type ChunkConsumer, ChunkedOutput, DEFAULT_CHUNK_SIZE, PIPE_CHUNK_SIZE } from "./chunked-output.js";
+export { type ByteSink, type ChunkConsumer, ChunkedOutput, writeToSink, DEFAULT_CHUNK_SIZE, PIPE_CHUNK_SIZE } from "./chunked-output.js";
 export { type FileSink, fileSink, discardSink } from "./file-sink.js";
 export { ChunkReader } from "./chunk-reader.js";
 export * from "./legacy/index.js";
 export { rewriteDer } from "./der-rewrite.js";
+export {
+  type Framing,
+  type SecMinSizes,
+  type SecMinLengths,
+  type RamBlockLengths,
+  FramedWriter,
+  pageDerSize,
+  ramPageDerSize,
+  secMinDerSize,
+  secMinLengths,
+  ramBlockLengths,
+} from "./framed-writer.js";
 export {
   ReservedName,
   RESERVED_SECTION_ID,

@@ -16,6 +16,7 @@ import type { SecFull, SecFullContents } from "./types.js";
  *
  * None of these has a section id on the wire; they carry -1.
  */
+import { QberDecodeError } from "./errors.js";
 export const ReservedName = {
   configuration: "configuration",
   stream: "qemu:stream",
@@ -39,8 +40,13 @@ export function encodeStreamInfo(info: StreamInfo): Uint8Array {
 }
 
 export function decodeStreamInfo(bytes: Uint8Array): StreamInfo {
-  const v = JSON.parse(new TextDecoder().decode(bytes)) as Partial<StreamInfo>;
-  if (typeof v.footers !== "boolean") throw new Error("qemu:stream: `footers` must be a boolean");
+  let v: Partial<StreamInfo> | null;
+  try {
+    v = JSON.parse(new TextDecoder().decode(bytes)) as Partial<StreamInfo> | null;
+  } catch (e) {
+    throw new QberDecodeError(`qemu:stream is not JSON: ${(e as Error).message}`, { cause: e });
+  }
+  if (typeof v?.footers !== "boolean") throw new QberDecodeError("qemu:stream: `footers` is not a boolean", { expected: '{"footers": true or false}' });
   return { footers: v.footers, ...(v.ramBlocks ? { ramBlocks: v.ramBlocks } : {}) };
 }
 

@@ -4,6 +4,7 @@
  * strings, byte buffers lowercase hex strings; everything else is as in the
  * API. Absent (unsent) fields and subsections stay absent.
  */
+import { QberEncodeError } from "@qber/core";
 import type { Static, TObject } from "typebox";
 import { compileVmsd, type ElementModel, type FieldModel, type VmsdModel } from "./model.js";
 
@@ -16,7 +17,7 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new TypeError(`not a hex byte string: ${hex.slice(0, 40)}`);
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new QberEncodeError(`not a hex byte string: ${hex.slice(0, 40)}`, { expected: "an even number of hex digits" });
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;

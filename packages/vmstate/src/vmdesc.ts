@@ -3,7 +3,7 @@
  * appends to a migration stream (record 0x06, after EOF). Shapes, reading,
  * and writing in QEMU's exact formatting (legacy-format §8).
  */
-import { QberDecodeError } from "@qber/core";
+import { QberDecodeError, QberEncodeError } from "@qber/core";
 
 /** One field object: one element, or a compressed array (`array_len`). */
 export interface VmdescField {
@@ -164,7 +164,7 @@ export function formatQemuJson(value: unknown): string {
     case "string":
       return quote(value);
     case "number":
-      if (!Number.isInteger(value)) throw new TypeError(`vmdesc holds only integers, got ${value}`);
+      if (!Number.isInteger(value)) throw new QberEncodeError(`vmdesc holds only integers, got ${value}`);
       return String(value);
     case "bigint":
       return value.toString();
@@ -177,7 +177,7 @@ export function formatQemuJson(value: unknown): string {
         .map(([k, v]) => `${quote(k)}: ${formatQemuJson(v)}`)
         .join(", ")}}`;
     default:
-      throw new TypeError(`cannot write ${typeof value} in vmdesc`);
+      throw new QberEncodeError(`cannot write ${typeof value} in vmdesc`);
   }
 }
 

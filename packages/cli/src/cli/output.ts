@@ -9,11 +9,13 @@
  * replace the device.
  */
 import { once } from "node:events";
-import { type Stats, createWriteStream, lstatSync, realpathSync, statSync } from "node:fs";
+import { type Stats, createReadStream, createWriteStream, lstatSync, realpathSync, statSync } from "node:fs";
+import { pipeline } from "node:stream/promises";
 import { unlink } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { basename, dirname, join, resolve, sep } from "node:path";
 import { type ByteSink, fileSink } from "@qber/core";
+import type { PassOutput } from "@qber/snapshot/json";
 import { forget, madeFile, moveMade } from "./cleanup.js";
 import { UsageError, systemReason } from "./errors.js";
 
@@ -101,6 +103,15 @@ export async function withOutput<T>(path: string, inputs: readonly string[], wri
   }
 }
 
+/**
+ * The output as the library's two-pass writers see it: a regular file is
+ * written under a temporary name, so a pass can be dropped; stdout, devices
+ * and pipes are written in place and cannot take a pass back.
+ */
+export function passOutput(path: string, inputs: readonly string[]): PassOutput {
+  return { discards: path !== "-" && !isSpecialFile(path), write: (pass) => withOutput(path, inputs, pass) };
+}
+
 async function writeInPlace<T>(path: string, write: (out: ByteSink) => Promise<T>): Promise<T> {
   const out = createWriteStream(path);
   await once(out, "open");
@@ -110,6 +121,36 @@ async function writeInPlace<T>(path: string, write: (out: ByteSink) => Promise<T
     return result;
   } catch (e) {
     out.destroy();
+    throw e;
+  }
+}
+
+/**
+ * For writers that need a file they can seek in: `work` gets the path of a
+ * temporary file, which replaces `path` on success (as withOutput does).
+ * Standard output and devices get the finished file's bytes copied to them.
+ */
+export async function withOutputFile<T>(path: string, inputs: readonly string[], work: (file: string) => Promise<T>): Promise<T> {
+  const st = checkOutput(path, inputs);
+  if (path === "-" || (st !== undefined && !st.isFile())) {
+    return withTemporary(path, async (tmp) => {
+      const result = await work(tmp);
+      const from = createReadStream(tmp, { highWaterMark: 1 << 20 });
+      if (path === "-") await pipeline(from, process.stdout, { end: false });
+      else await pipeline(from, createWriteStream(path));
+      return result;
+    });
+  }
+  const target = followLink(path);
+  const tmp = temporaryName(target);
+  madeFile(tmp);
+  try {
+    const result = await work(tmp);
+    moveMade(tmp, target);
+    return result;
+  } catch (e) {
+    await unlink(tmp).catch(() => undefined);
+    forget(tmp);
     throw e;
   }
 }

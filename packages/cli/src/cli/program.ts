@@ -8,6 +8,7 @@ import { composeCommand } from "../commands/compose.js";
 import { decodeCommand } from "../commands/decode.js";
 import { devicesCommand } from "../commands/devices.js";
 import { diffCommand } from "../commands/diff.js";
+import { dumpMemoryCommand } from "../commands/dump-memory.js";
 import { encodeCommand } from "../commands/encode.js";
 import { exportCommand } from "../commands/export.js";
 import { extractRamCommand } from "../commands/extract-ram.js";
@@ -38,6 +39,7 @@ export function buildProgram(): Command {
   encodeCommand(program);
   diffCommand(program);
   extractRamCommand(program);
+  dumpMemoryCommand(program);
   reportCommand(program);
   composeCommand(program);
   devicesCommand(program);

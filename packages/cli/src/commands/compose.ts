@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { dirname } from "node:path";
 import { type Command, Option } from "commander";
-import { composeMachine } from "@qber/snapshot/compose";
+import { composeMachineJson } from "@qber/snapshot/compose";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
 import { withOutput } from "../cli/output.js";
@@ -68,6 +68,6 @@ Examples:
       if (file === undefined && (opts.machine === undefined || opts.memory === undefined)) {
         throw new UsageError("give a machine description, or at least --machine and --memory");
       }
-      await withOutput(opts.output, file ? [file] : [], (out) => composeMachine(json, out, { baseDir, format: opts.format, registry: registryFor() }));
+      await withOutput(opts.output, file ? [file] : [], (out) => composeMachineJson(json, out, { baseDir, format: opts.format, registry: registryFor() }));
     });
 }

@@ -1,11 +1,11 @@
 import type { Command } from "commander";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { berOf, named, openInput } from "../cli/input.js";
-import { withOutput } from "../cli/output.js";
+import { openInput, readingInput } from "../cli/input.js";
+import { passOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
-import { RawSectionsNeeded, type SectionSpan, decodeToJson } from "@qber/snapshot/json";
-import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
+import { decodeToJsonFile } from "@qber/snapshot/json";
+import { type LimitFlags, decodeLimitsOf, importLimitsOf, limitOptions } from "../cli/limits.js";
 
 export function decodeCommand(program: Command): void {
   limitOptions(
@@ -28,41 +28,25 @@ Examples:
     )
     .action(async (file: string, opts: { output: string; fields: boolean } & LimitFlags) => {
       const limits = decodeLimitsOf(opts);
-      const quiet = program.opts<{ quiet?: boolean }>().quiet;
-      let rawMins: ReadonlyMap<number, SectionSpan> | undefined;
-      for (let attempt = 0; ; attempt++) {
-        const input = await openInput(file);
-        const { source, done } = berOf(input, opts);
-        const bar = progress("decode", input.format === "ber" ? input.size : undefined, quiet);
-        try {
-          await withOutput(opts.output, [file], async (out) => {
-            const [summary] = await Promise.all([
-              decodeToJson(source, out, {
-                registry: registryFor(),
-                fields: opts.fields,
-                ...(limits ? { limits } : {}),
-                ...(rawMins ? { rawMins } : {}),
-                onProgress: (n) => bar.update(n),
-              }),
-              done,
-            ]);
-            return summary;
-          });
-          bar.done();
-          return;
-        } catch (e) {
-          bar.done();
-          if (!(e instanceof RawSectionsNeeded)) throw named(input, e);
-          const which = [...e.sections.keys()].join(", ");
-          if (attempt > 0 || file === "-" || input.format !== "ber") {
-            throw new UsageError(`${input.name}: RAM sections ${which} are not in a form qber writes; keeping their exact bytes needs a second pass over a file (not stdin)`, 1);
-          }
-          if (opts.output === "-") {
-            throw new UsageError(`${input.name}: RAM sections ${which} are not in a form qber writes: the JSON written re-encodes to an equivalent file, not the same bytes; decode to a file (-o FILE) to keep their exact bytes`, 1);
-          }
-          rawMins = e.sections;
-        }
+      const input = await openInput(file);
+      const bar = progress("decode", input.format === "ber" ? input.size : undefined, program.opts<{ quiet?: boolean }>().quiet);
+      const summary = await readingInput(input, () =>
+        decodeToJsonFile(input, passOutput(opts.output, [file]), {
+          registry: registryFor(),
+          fields: opts.fields,
+          ...(limits ? { limits } : {}),
+          ...(file === "-" ? {} : { reopen: () => openInput(file) }),
+          import: { registry: registryFor(), ...importLimitsOf(opts) },
+          onProgress: (n) => bar.update(n),
+        }),
+      ).finally(() => bar.done());
+      const inexact = summary.inexact;
+      if (inexact === undefined) return;
+      const which = inexact.sections.join(", ");
+      if (inexact.because === "input") {
+        throw new UsageError(`${input.name}: RAM sections ${which} are not in a form qber writes; keeping their exact bytes needs a second pass over a file (not stdin)`, 1);
       }
+      throw new UsageError(`${input.name}: RAM sections ${which} are not in a form qber writes: the JSON written re-encodes to an equivalent file, not the same bytes; decode to a file (-o FILE) to keep their exact bytes`, 1);
     }),
     { ber: true, qemu: true },
   );

@@ -2,20 +2,18 @@ import { createWriteStream, mkdtempSync } from "node:fs";
 import { open, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
-import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import type { Command } from "commander";
-import { type ByteSink, type ByteSource, fileSource, isQberError, sniffFormat } from "@qber/core";
+import { type ByteSource, fileSource, isQberError, sniffFormat } from "@qber/core";
 import { importQemuStream } from "@qber/qemu/bridge";
 import { peekStream } from "@qber/qemu/input";
 import { forget, madeFile, madeFolder } from "../cli/cleanup.js";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
 import { stdin } from "../cli/input.js";
-import { checkOutput, withOutput } from "../cli/output.js";
+import { checkOutput, passOutput, withOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
-import { SizesNeeded, encodeFromJson, measureJson } from "@qber/snapshot/json";
+import { encodeFromJsonFile } from "@qber/snapshot/json";
 import { JsonSyntaxError } from "@qber/snapshot/json";
 import { type LimitFlags, importLimitsOf, limitOptions } from "../cli/limits.js";
 
@@ -77,13 +75,6 @@ async function withEncodeInput<T>(file: string, work: (input: EncodeInput) => Pr
   }
 }
 
-/** Hands a chunk (which the receiver may keep) to any kind of sink. */
-async function sendTo(sink: ByteSink, chunk: Uint8Array): Promise<void> {
-  if (typeof sink === "function") await sink(chunk);
-  else if ("kind" in sink && sink.kind === "chunk-consumer") await sink.write(chunk);
-  else if (!(sink as Writable).write(chunk)) await once(sink as Writable, "drain");
-}
-
 export function encodeCommand(program: Command): void {
   limitOptions(
     program
@@ -115,26 +106,9 @@ Examples:
           for (const w of summary.warnings) process.stderr.write(`qber: warning: ${w}\n`);
           return;
         }
-        const options = { registry: registryFor(), validate: opts.validate };
         const name = file === "-" ? "stdin" : file;
         try {
-          let written = 0;
-          try {
-            await withOutput(opts.output, [file], (out) => {
-              const sink: ByteSink = async (chunk) => {
-                written += chunk.length;
-                await sendTo(out, chunk);
-              };
-              return encodeFromJson(fileSource(input.path), sink, options);
-            });
-          } catch (e) {
-            if (!(e instanceof SizesNeeded)) throw e;
-            if (opts.output === "-" && written > 0) {
-              throw new UsageError(`${name}: RAM sections with definite lengths inside an indefinite file need two passes: write to a file (-o FILE)`, 1);
-            }
-            const sizes = await measureJson(fileSource(input.path));
-            await withOutput(opts.output, [file], (out) => encodeFromJson(fileSource(input.path), out, { ...options, sizes }));
-          }
+          await encodeFromJsonFile(() => fileSource(input.path), passOutput(opts.output, [file]), { registry: registryFor(), validate: opts.validate });
         } catch (e) {
           if (e instanceof JsonSyntaxError || isQberError(e)) throw new UsageError(`${name}: ${e.message}`, 1);
           throw e;

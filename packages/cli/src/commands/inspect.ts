@@ -19,6 +19,13 @@ export function renderInspect(report: InspectReport, fields: boolean): string {
     out += "\nRAM\n";
     out += table([["block", "pages", "zero", "full", "xbzrle", "hook"], ...report.ram.map((b) => [b.name, String(b.pages), String(b.zero), String(b.full), String(b.xbzrle), String(b.hook)])]);
   }
+  const gp = report.guestPhysical;
+  out += "\nguest-physical\n";
+  if ("error" in gp) out += `  not known: ${gp.error}\n`;
+  else {
+    const hex = (n: number) => `0x${n.toString(16).padStart(9, "0")}`;
+    out += table([["range", "block", "offset"], ...gp.ranges.map((r) => [`${hex(r.start)}-${hex(r.start + r.length - 1)}`, r.block, `0x${r.offset.toString(16)}`])]);
+  }
   if (fields) {
     for (const s of report.sections) {
       if (s.fields === undefined) continue;

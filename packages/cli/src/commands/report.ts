@@ -1,19 +1,11 @@
-import { once } from "node:events";
 import type { Command } from "commander";
-import type { ByteSink } from "@qber/core";
+import { writeToSink } from "@qber/core";
 import { UsageError } from "../cli/errors.js";
 import type { Input } from "../cli/input.js";
 import { checkOutput, withOutput } from "../cli/output.js";
 import { DEFAULT_MAX_CELLS, type ReportFile, renderReport } from "@qber/snapshot/report";
 import { cacheBytes, openInputs, summarizeInput } from "./diff.js";
 import { type LimitFlags, limitOptions } from "../cli/limits.js";
-
-/** Writes all of `bytes` to any ByteSink, waiting for it to take them. */
-async function writeAll(out: ByteSink, bytes: Uint8Array): Promise<void> {
-  if (typeof out === "function") await out(bytes);
-  else if ("kind" in out && out.kind === "chunk-consumer") await out.write(bytes);
-  else if (!(out as NodeJS.WritableStream).write(bytes)) await once(out as NodeJS.WritableStream & NodeJS.EventEmitter, "drain");
-}
 
 function cells(v: string | undefined): number {
   if (v === undefined) return DEFAULT_MAX_CELLS;
@@ -58,7 +50,7 @@ Examples:
         reports.push({ name: input.name, summary, format: input.format, ...(input.size !== undefined ? { size: input.size } : {}) });
       }
       const html = renderReport(reports[0]!, reports[1], { maxCellsPerBlock });
-      await withOutput(opts.output, files, (out) => writeAll(out, Buffer.from(html, "utf8")));
+      await withOutput(opts.output, files, (out) => writeToSink(out, Buffer.from(html, "utf8")));
     }),
     { ber: true, qemu: true },
   );

@@ -10,6 +10,7 @@
  * Each section carries its device's power-on state (`powerOn`), from the
  * `...Defaults()` functions beside the device models.
  */
+import { QberEncodeError } from "@qber/core";
 import type { DevicePlugin } from "@qber/vmstate";
 import type { Static, TObject } from "typebox";
 
@@ -85,7 +86,7 @@ export const x86RamBlocks: readonly RamBlockSpec[] = [
 
 /** The RAM blocks with their lengths for `memoryBytes` of guest RAM. */
 export function ramBlocksFor(machine: MachineSpec, memoryBytes: number): { readonly name: string; readonly length: number }[] {
-  if (!Number.isSafeInteger(memoryBytes) || memoryBytes <= 0 || memoryBytes % 4096 !== 0) throw new RangeError(`memory size ${memoryBytes} is not a positive multiple of 4 KiB`);
+  if (!Number.isSafeInteger(memoryBytes) || memoryBytes <= 0 || memoryBytes % 4096 !== 0) throw new QberEncodeError(`memory size ${memoryBytes}`, { expected: "a positive multiple of 4 KiB" });
   return machine.ramBlocks.map((b) => ({ name: b.name, length: b.length(memoryBytes) }));
 }
 

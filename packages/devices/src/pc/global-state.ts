@@ -7,6 +7,7 @@
  * name that fills the buffer without a terminator; the pattern states the
  * same on the hex form (a 00 byte somewhere in the buffer).
  */
+import { QberEncodeError } from "@qber/core";
 import { buffer, definePlugin, u32, vmsd } from "@qber/vmstate";
 import type { Static } from "typebox";
 
@@ -33,7 +34,7 @@ export const globalStatePlugin = definePlugin({ id: "@qber/devices:globalstate",
 /** The global state for a run-state name such as `running`, `paused` or `prelaunch`. */
 export function globalStateFor(name: string): GlobalStateState {
   const text = new TextEncoder().encode(name);
-  if (text.length >= GLOBAL_STATE_RUNSTATE_SIZE) throw new RangeError(`run state name too long: ${name}`);
+  if (text.length >= GLOBAL_STATE_RUNSTATE_SIZE) throw new QberEncodeError(`run state name ${JSON.stringify(name)} of ${text.length} bytes`, { expected: `at most ${GLOBAL_STATE_RUNSTATE_SIZE - 1}` });
   const buf = new Uint8Array(GLOBAL_STATE_RUNSTATE_SIZE);
   buf.set(text);
   return { size: text.length + 1, runstate: buf };

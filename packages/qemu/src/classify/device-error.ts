@@ -16,6 +16,5 @@ export function fieldOfPath(path: string): string {
 /** A decoding failure (a plugin's, which may be any error) as a DeviceError. */
 export function deviceError(e: unknown): DeviceError {
   if (!isQberError(e)) return { reason: e instanceof Error ? e.message : String(e), field: "" };
-  const reason = "reason" in e && typeof e.reason === "string" ? e.reason : e.message;
-  return { reason: e.expected === undefined ? reason : `${reason} (expected ${e.expected})`, field: fieldOfPath(e.path) };
+  return { reason: e.reason, field: fieldOfPath(e.path) };
 }

@@ -3,6 +3,7 @@
  * type, RAM contents, and overrides of device and CPU state. Its JSON Schema
  * is checked with ajv before anything is written.
  */
+import { QberEncodeError } from "@qber/core";
 import { createAjv } from "@qber/vmstate";
 import Type, { type Static } from "typebox";
 
@@ -32,14 +33,14 @@ export const machineFileSchema = Type.Object(
     ),
     ram: Type.Optional(
       Type.Record(Type.String({ minLength: 1 }), Type.String({ minLength: 1 }), {
-        description: "whole RAM blocks from raw image files, by block name (e.g. pc.bios), each exactly the block's length",
+        description: "whole RAM blocks from raw image files, by block name (e.g. pc.bios), each at most the block's length (the rest is zeros)",
       }),
     ),
     entry: Type.Optional(address),
     cpu: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "overrides of CPU 0's state (the `cpu` section), in the JSON form of `qber schema cpu`" })),
     devices: Type.Optional(
       Type.Record(Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown()), {
-        description: "overrides of device state by section name (idstr or vmsd name), in each device's JSON form",
+        description: "overrides of device state by address, in each device's JSON form: NAME (an idstr or vmsd name that has one instance), NAME#N (instance N) or NAME#* (every instance)",
       }),
     ),
     now: Type.Optional(Type.String({ format: "date-time", description: "the RTC's time at power-on (default 2000-01-01T00:00:00Z)" })),
@@ -69,14 +70,14 @@ export function checkMachineFile(json: unknown): MachineFileProblem[] {
 
 export function parseAddress(v: number | string): number {
   const n = typeof v === "number" ? v : Number(v.startsWith("0x") || v.startsWith("0X") ? Number.parseInt(v.slice(2), 16) : Number.parseInt(v, 10));
-  if (!Number.isSafeInteger(n) || n < 0) throw new RangeError(`bad address ${String(v)}`);
+  if (!Number.isSafeInteger(n) || n < 0) throw new QberEncodeError(`compose: bad address ${String(v)}`, { expected: "a non-negative safe integer" });
   return n;
 }
 
 export function parseSize(v: number | string): number {
   if (typeof v === "number") return v;
   const m = /^([0-9]+)([KMG]?)/.exec(v);
-  if (!m) throw new RangeError(`bad size ${v}`);
+  if (!m) throw new QberEncodeError(`compose: bad size ${v}`, { expected: "a number of bytes, with K, M or G" });
   const unit = { "": 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 }[m[2] as "" | "K" | "M" | "G"];
   return Number(m[1]) * unit;
 }

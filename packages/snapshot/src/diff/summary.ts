@@ -24,6 +24,7 @@ import { type DecodedByName, type InspectedSection, fullSection, ramSection } fr
 import { deviceFields, jsonNumber, toJsonForm } from "../json-values.js";
 import type { TObject } from "typebox";
 import { ContentCache } from "./content-cache.js";
+import { type GuestPhysical, GuestMapReader } from "../dump/guest-map-reader.js";
 
 export { PAGE_SIZE };
 
@@ -76,6 +77,8 @@ export interface SnapshotSummary {
   /** Sections compared by `qber diff`, in file order. */
   readonly states: readonly SectionState[];
   readonly ram: readonly RamBlockSummary[];
+  /** Where the guest sees each RAM block (see @qber/snapshot/dump), or why that is not known. */
+  readonly guestPhysical: GuestPhysical;
   /** Bytes read. */
   readonly bytes: number;
 }
@@ -169,6 +172,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
   const mins: { index: number; section: { readonly length: number | undefined } }[] = [];
   let end = 0;
   let index = 0;
+  const guest = new GuestMapReader();
 
   for await (const s of readSections(source, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
     options.onProgress?.(s.offset);
@@ -182,6 +186,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
       const kind = context.see(sec);
       if (kind === "device") {
         const d = context.decode(sec);
+        guest.add(sec, d);
         const listed = fullSection(sec, kind, s.offset, s.length, d);
         sections.push(listed);
         const fields = deviceFields(d);
@@ -195,6 +200,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
           ...(description ? { description } : {}),
         });
       } else {
+        guest.add(sec);
         sections.push(fullSection(sec, kind, s.offset, s.length));
         if (kind === "configuration" || kind === "stream-info" || kind === "ram-setup") {
           const fields = kind === "stream-info" && sec.contents.kind === "oldblob" ? streamInfoJson(sec.contents.value) : toJsonForm(sec.contents.value);
@@ -214,7 +220,7 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
     const sink = sinks[i]!;
     return { name: b.name, length: b.length, pages: sink.kinds.length, kinds: sink.kinds, digests: sink.digests, records: { zero: b.stats.compr, full: b.stats.fullpage, xbzrle: b.stats.xbzrle, hook: b.stats.hook } };
   });
-  return { sections, states, ram: summaries, bytes: end };
+  return { sections, states, ram: summaries, guestPhysical: guest.result(context.machineType), bytes: end };
 }
 
 function streamInfoJson(bytes: Uint8Array): unknown {

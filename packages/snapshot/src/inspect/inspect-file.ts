@@ -9,6 +9,7 @@ import { defaultRegistry } from "@qber/devices";
 import { RamReconstructor, discardSinks } from "@qber/ram";
 import { deviceFields } from "../json-values.js";
 import { type InspectedSection, fullSection, ramSection } from "./inspected-section.js";
+import { type GuestPhysical, GuestMapReader } from "../dump/guest-map-reader.js";
 
 export interface InspectedRamBlock {
   readonly name: string;
@@ -29,6 +30,11 @@ export interface InspectReport {
   readonly format: "qber-ber";
   readonly sections: readonly InspectedSection[];
   readonly ram: readonly InspectedRamBlock[];
+  /**
+   * Where the guest sees each RAM block: the ranges `qber dump-memory` writes
+   * (QEMU's default max-ram-below-4g assumed), or why they are not known.
+   */
+  readonly guestPhysical: GuestPhysical;
 }
 
 export interface InspectOptions {
@@ -46,6 +52,7 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
   const sections: InspectedSection[] = [];
   const mins: { index: number; section: { readonly length: number | undefined } }[] = [];
   let index = 0;
+  const guest = new GuestMapReader();
   for await (const s of readSections(source, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
     options.onProgress?.(s.offset);
     if (s.kind === "min") {
@@ -54,9 +61,11 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
     } else {
       const kind = context.see(s.section);
       if (kind !== "device") {
+        guest.add(s.section);
         sections.push(fullSection(s.section, kind, s.offset, s.length));
       } else {
         const d = context.decode(s.section);
+        guest.add(s.section, d);
         const fields = options.fields ? deviceFields(d) : undefined;
         sections.push({ ...fullSection(s.section, kind, s.offset, s.length, d), ...(fields === undefined ? {} : { fields }) });
       }
@@ -71,5 +80,6 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
     format: "qber-ber",
     sections,
     ram: blocks.map((b) => ({ name: b.name, length: b.length, pages: b.pagesReceived, zero: b.stats.compr, full: b.stats.fullpage, xbzrle: b.stats.xbzrle, hook: b.stats.hook })),
+    guestPhysical: guest.result(context.machineType),
   };
 }

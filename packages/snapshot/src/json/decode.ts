@@ -7,30 +7,25 @@
  * byte: a writer produces what encode would produce and a comparator holds it
  * against the input. A SecFull whose DER re-encoding differs from its bytes
  * is recorded with `raw` (its exact bytes). A SecMin that neither framing
- * reproduces is only found out once it has been written; decoding then throws
- * `RawSectionsNeeded` naming those sections, and the caller decodes again with
- * them as `rawMins` (their bytes, as hex).
+ * reproduces is only found out once it has been written: `decodeToJson`
+ * names those sections in its summary (`needsRaw`), and a second pass with
+ * them as `rawMins` records their bytes (as hex). `decodeToJsonFile` runs
+ * that second pass itself when the input can be read again.
  */
-import { type ByteSink, type ByteSource, type DecodeLimits, QberDecodeError, type Registry, emptyRegistry, encodeValue, readSections } from "@qber/core";
+import { type ByteSink, type ByteSource, type DecodeLimits, FramedWriter, QberDecodeError, type Registry, emptyRegistry, encodeValue, readSections } from "@qber/core";
 import { defaultRegistry } from "@qber/devices";
 import { SnapshotContext } from "@qber/qemu/classify";
-import { BerOut } from "./ber-out.js";
 import { JSON_FORMAT, JSON_FORMAT_VERSION, type JsonSecFull, type Lengths, hexOf, pretty, secFullToJson } from "./model.js";
+import { type PassOutput, runPass } from "./pass-output.js";
 import { TextOut } from "./text-out.js";
 import { viewOf } from "./view.js";
 import { ByteWindow, Comparator, headerAt, tee } from "./window.js";
+import type { ImportOptions } from "@qber/qemu/bridge";
+import { type Input, readAsBer } from "@qber/qemu/input";
 
 export interface SectionSpan {
   readonly offset: number;
   readonly length: number;
-}
-
-/** Some SecMins are in a form neither framing reproduces: decode again with them as `rawMins`. */
-export class RawSectionsNeeded extends Error {
-  override readonly name = "RawSectionsNeeded";
-  constructor(readonly sections: ReadonlyMap<number, SectionSpan>) {
-    super(`sections ${[...sections.keys()].join(", ")} must be kept as raw bytes`);
-  }
 }
 
 export interface DecodeJsonOptions {
@@ -49,6 +44,13 @@ export interface DecodeJsonSummary {
   readonly sections: number;
   /** Sections recorded as raw bytes. */
   readonly raw: number;
+  /**
+   * SecMins (by section index) in a form neither framing reproduces: the
+   * JSON written re-encodes them to equivalent bytes, not the same ones.
+   * Empty when the JSON gives back the input byte for byte; otherwise decode
+   * again with this as `rawMins`.
+   */
+  readonly needsRaw: ReadonlyMap<number, SectionSpan>;
 }
 
 const RAW_PIECE = 32 * 1024;
@@ -67,7 +69,7 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
     window.dropBefore(Math.min(cmp.position, keepFrom));
   });
 
-  let out: BerOut | undefined;
+  let out: FramedWriter | undefined;
   let framing: Lengths = "indefinite";
   let index = 0;
   let rawCount = 0;
@@ -80,10 +82,10 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
     if (p) await p;
   };
 
-  const start = async (): Promise<BerOut> => {
+  const start = async (): Promise<FramedWriter> => {
     const file = headerAt(window, 0);
     framing = file.length < 0 ? "indefinite" : "definite";
-    const w = new BerOut(cmp.expect, framing);
+    const w = new FramedWriter(cmp.expect, framing);
     if (framing === "definite") {
       const version = headerAt(window, file.headerLength);
       const top = headerAt(window, file.headerLength + version.headerLength + version.length);
@@ -96,7 +98,7 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
   };
 
   /** Copies out what the window holds of the pending raw SecMin (all of it when `all`). */
-  const drainRaw = async (w: BerOut, all: boolean): Promise<void> => {
+  const drainRaw = async (w: FramedWriter, all: boolean): Promise<void> => {
     if (!pending) return;
     const until = Math.min(pending.end, window.end);
     while (pending.at < until) {
@@ -228,11 +230,69 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
     if (min === undefined) throw new QberDecodeError(`section ${m.section} did not re-encode to its own bytes`, { offset: m.offset });
     needed.set(m.section, { offset: min.offset, length: min.section.length ?? 0 });
   }
-  if (needed.size > 0) throw new RawSectionsNeeded(needed);
-  return { framing, sections: index, raw: rawCount };
+  return { framing, sections: index, raw: rawCount, needsRaw: needed };
   }
 }
 
 function addrString(addr: bigint): string {
   return addr < 0n ? `-0x${(-addr).toString(16)}` : `0x${addr.toString(16)}`;
+}
+
+export interface DecodeJsonFileOptions extends Omit<DecodeJsonOptions, "rawMins"> {
+  /**
+   * Opens the input again, for a second pass that keeps the exact bytes of
+   * SecMins neither framing reproduces. Absent when the input cannot be read
+   * twice (stdin, a pipe); a QEMU stream is not read twice either (its BER
+   * comes from converting it, and is in a form qber writes).
+   */
+  readonly reopen?: () => Promise<Input>;
+  /** How a QEMU stream is converted (its registry defaults to `registry`). */
+  readonly import?: ImportOptions;
+}
+
+/** Why a JSON form is not byte-exact. */
+export interface InexactJson {
+  /** SecMins (by section index) whose bytes the JSON does not keep. */
+  readonly sections: readonly number[];
+  /** What stopped the second pass: the input cannot be read again, or the output cannot drop the first pass. */
+  readonly because: "input" | "output";
+  /** Whether the (equivalent but not byte-exact) JSON went to the output; when the output discards, it did not. */
+  readonly written: boolean;
+}
+
+export interface DecodeJsonFileSummary extends DecodeJsonSummary {
+  /** Set when the JSON could not be made to give back the input byte for byte. */
+  readonly inexact?: InexactJson;
+}
+
+/**
+ * `decodeToJson` for a whole input: a qber BER file, or a QEMU stream
+ * converted on the fly. When SecMins turn out to need their raw bytes, the
+ * first pass is dropped and the input read again with them (`reopen`),
+ * when input and output allow it; otherwise the summary says why not
+ * (`inexact`), and a discarding output keeps nothing.
+ */
+export async function decodeToJsonFile(input: Input, output: PassOutput, options: DecodeJsonFileOptions = {}): Promise<DecodeJsonFileSummary> {
+  const { reopen, import: importOptions, ...decodeOptions } = options;
+  const convert: ImportOptions = { ...(options.registry ? { registry: options.registry } : {}), ...importOptions };
+  // An inexact pass is dropped when the output can drop it: redone, or reported with nothing left behind.
+  const pass = (from: Input, rawMins: ReadonlyMap<number, SectionSpan> | undefined): Promise<DecodeJsonSummary> =>
+    runPass(output, async (sink) => {
+      const summary = await readAsBer(from, (source) => decodeToJson(source, sink, { ...decodeOptions, ...(rawMins ? { rawMins } : {}) }), convert);
+      return { keep: summary.needsRaw.size === 0 || !output.discards, value: summary };
+    });
+  const inexact = (summary: DecodeJsonSummary, because: InexactJson["because"]): DecodeJsonFileSummary => ({
+    ...summary,
+    inexact: { sections: [...summary.needsRaw.keys()], because, written: !output.discards },
+  });
+
+  const rereadable = reopen !== undefined && input.format === "ber";
+  const first = await pass(input, undefined);
+  if (first.needsRaw.size === 0) return first;
+  if (!rereadable) return inexact(first, "input");
+  if (!output.discards) return inexact(first, "output");
+  const second = await pass(await reopen(), first.needsRaw);
+  // The input changed between the passes in a way that moved which sections need raw bytes.
+  if (second.needsRaw.size > 0) return inexact(second, "input");
+  return second;
 }

@@ -6,16 +6,31 @@
  * Indefinite framing with indefinite SecMins (the streaming form) takes one
  * pass. Definite lengths must be known before their contents are written: a
  * first pass over the JSON measures them (`measureJson`), a second writes.
- * `encodeFromJson` without sizes throws `SizesNeeded` when it meets a
- * definite container (at the start for DER files, before anything is
- * written), and the caller runs both passes.
+ * `encodeFromJsonFile` runs what a JSON form needs: it writes in one pass
+ * until it meets a definite container (at the start for DER files, before
+ * anything is written), and then measures and writes again.
  */
-import { type ByteSink, QberEncodeError, type RamPage, type Registry, type SecFull, decodeValue, encodeValue } from "@qber/core";
+import {
+  type ByteSink,
+  FramedWriter,
+  QberEncodeError,
+  type RamPage,
+  type Registry,
+  type SecFull,
+  type SecMinSizes,
+  decodeValue,
+  encodeValue,
+  ramBlockLengths,
+  ramPageDerSize,
+  secMinDerSize,
+  secMinLengths,
+  writeToSink,
+} from "@qber/core";
 import { SnapshotContext } from "@qber/qemu/classify";
 import { defaultRegistry } from "@qber/devices";
 import { deviceProblems } from "../validate/device-problems.js";
-import { BerOut, type MinSizes, blockLengths, minLengths, minSize, pageSize } from "./ber-out.js";
 import { JsonReader } from "./json-reader.js";
+import { type PassOutput, runPass } from "./pass-output.js";
 import { staleView } from "./view.js";
 import { JSON_FORMAT, type Lengths, bigOf, bytesOf, jsonError, pageFromJson, secFullFromJson, shown } from "./model.js";
 
@@ -172,24 +187,19 @@ async function walkAndClose(source: AsyncIterable<Uint8Array>, v: Visitor): Prom
 export interface JsonSizes {
   /** Content length of `top`. */
   readonly top: number;
-  readonly mins: ReadonlyMap<number, MinSizes>;
+  readonly mins: ReadonlyMap<number, SecMinSizes>;
 }
 
-/** Thrown by a one-pass encode that meets a definite container: measure first (`measureJson`). */
-export class SizesNeeded extends Error {
-  override readonly name = "SizesNeeded";
-  constructor() {
-    super("definite lengths need a measuring pass");
-  }
-}
+/** Ends the one-pass try of `encodeFromJsonFile` at a definite container; never leaves this module. */
+class SizesNeeded extends Error {}
 
 const utf8 = new TextEncoder();
 
 /** The first of two passes: measures what definite lengths need. */
 export async function measureJson(source: AsyncIterable<Uint8Array>): Promise<JsonSizes> {
   let top = 0;
-  const mins = new Map<number, MinSizes>();
-  let cur: { id: bigint; sizes: MinSizes; index: number } | undefined;
+  const mins = new Map<number, SecMinSizes>();
+  let cur: { id: bigint; sizes: SecMinSizes; index: number } | undefined;
   let rawLen = 0;
   const v: Visitor = {
     begin: () => {},
@@ -205,12 +215,12 @@ export async function measureJson(source: AsyncIterable<Uint8Array>): Promise<Js
     },
     page: (p) => {
       const pl = cur!.sizes.pagelists;
-      pl[pl.length - 1]! += pageSize(p);
+      pl[pl.length - 1]! += ramPageDerSize(p);
       return undefined;
     },
     endBlock: () => {},
     endMin: () => {
-      top += minSize(cur!.id, cur!.sizes);
+      top += secMinDerSize(cur!.id, cur!.sizes);
       mins.set(cur!.index, cur!.sizes);
       cur = undefined;
     },
@@ -245,24 +255,68 @@ export interface EncodeJsonSummary {
   readonly framing: Lengths;
 }
 
-export async function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions = {}): Promise<EncodeJsonSummary> {
+/**
+ * Writes the BER file a JSON form describes, in one pass. Definite lengths
+ * (a DER file, a definite SecMin) need `sizes` from `measureJson` over the
+ * same JSON; without them it is a QberEncodeError (`encodeFromJsonFile`
+ * measures when it must).
+ */
+export function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions = {}): Promise<EncodeJsonSummary> {
+  return encodePass(source, sink, options, () => {
+    throw new QberEncodeError("definite lengths need sizes from measureJson over the same JSON (or encodeFromJsonFile, which measures)");
+  });
+}
+
+/**
+ * Encodes a JSON form that can be read again (`open` gives the same text
+ * each time): in one pass when it can, else measuring first. A file with
+ * definite lengths measures before it writes anything; only a streaming file
+ * holding a definite SecMin has written something by then, and then the
+ * output must be able to drop it (`output.discards`).
+ */
+export async function encodeFromJsonFile(open: () => AsyncIterable<Uint8Array>, output: PassOutput, options: Omit<EncodeJsonOptions, "sizes"> = {}): Promise<EncodeJsonSummary> {
+  let written = 0;
+  const first = await runPass(output, async (sink) => {
+    // Only an output that cannot drop the pass needs to know whether bytes reached it.
+    const counted: ByteSink = output.discards
+      ? sink
+      : async (chunk) => {
+          written += chunk.length;
+          await writeToSink(sink, chunk);
+        };
+    try {
+      return { keep: true, value: await encodePass(open(), counted, options, () => { throw new SizesNeeded(); }) };
+    } catch (e) {
+      if (e instanceof SizesNeeded) return { keep: false, value: undefined };
+      throw e;
+    }
+  });
+  if (first !== undefined) return first;
+  if (written > 0) {
+    throw new QberEncodeError("RAM sections with definite lengths inside an indefinite file need two passes, and the first has gone to an output that cannot take it back: write to a file");
+  }
+  const sizes = await measureJson(open());
+  return output.write((sink) => encodeFromJson(open(), sink, { ...options, sizes }));
+}
+
+async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions, sizesMissing: () => never): Promise<EncodeJsonSummary> {
   const sizes = options.sizes;
   const context = new SnapshotContext(options.registry ?? defaultRegistry);
   const check = options.validate ?? true;
   const maxProblems = options.maxProblems ?? 20;
   const problems: string[] = [];
   let problemCount = 0;
-  let out: BerOut | undefined;
+  let out: FramedWriter | undefined;
   let framing: Lengths = "indefinite";
   let count = 0;
-  let minSizes: MinSizes | undefined;
+  let minSizes: SecMinSizes | undefined;
   let block = 0;
-  const w = (): BerOut => out ?? (() => { throw new QberEncodeError("sections before the file header"); })();
+  const w = (): FramedWriter => out ?? (() => { throw new QberEncodeError("sections before the file header"); })();
   const v: Visitor = {
     begin: (f) => {
       framing = f;
-      if (f === "definite" && !sizes) throw new SizesNeeded();
-      out = new BerOut(sink, f);
+      if (f === "definite" && !sizes) sizesMissing();
+      out = new FramedWriter(sink, f);
       out.begin(sizes?.top);
     },
     full: async (bytes, section, index, view) => {
@@ -286,15 +340,21 @@ export async function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: By
       block = 0;
       if (lengths === "definite") {
         minSizes = sizes?.mins.get(index);
-        if (!minSizes) throw new SizesNeeded();
-        w().beginMin(id, lengths, minLengths(id, minSizes));
+        if (!minSizes) sizesMissing();
+        w().beginMin(id, lengths, secMinLengths(id, minSizes));
       } else {
         minSizes = undefined;
         w().beginMin(id, lengths);
       }
     },
     block: (name) => {
-      w().beginBlock(name, minSizes ? blockLengths(minSizes, block) : undefined);
+      if (minSizes) {
+        const lengths = ramBlockLengths(minSizes, block);
+        if (lengths === undefined) throw new QberEncodeError("the JSON changed between the two passes");
+        w().beginBlock(name, lengths);
+      } else {
+        w().beginBlock(name);
+      }
       block++;
     },
     page: (p) => w().page(p),

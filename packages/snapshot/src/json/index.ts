@@ -1,4 +1,14 @@
-export { type DecodeJsonOptions, type DecodeJsonSummary, type SectionSpan, RawSectionsNeeded, decodeToJson } from "./decode.js";
-export { type EncodeJsonOptions, type EncodeJsonSummary, type JsonSizes, SizesNeeded, encodeFromJson, measureJson } from "./encode.js";
+export {
+  type DecodeJsonOptions,
+  type DecodeJsonSummary,
+  type DecodeJsonFileOptions,
+  type DecodeJsonFileSummary,
+  type InexactJson,
+  type SectionSpan,
+  decodeToJson,
+  decodeToJsonFile,
+} from "./decode.js";
+export { type PassOutput } from "./pass-output.js";
+export { type EncodeJsonOptions, type EncodeJsonSummary, type JsonSizes, encodeFromJson, encodeFromJsonFile, measureJson } from "./encode.js";
 export { JsonReader, JsonSyntaxError } from "./json-reader.js";
 export * from "./model.js";

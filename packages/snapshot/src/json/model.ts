@@ -4,7 +4,7 @@
  * schema values and JSON. 64-bit values are decimal strings, bytes lowercase
  * hex, page addresses `0x` hex strings.
  */
-import type { RamBlockList, RamPage, SecFull, SecFullContents, SubSection, VmStateEntry } from "@qber/core";
+import type { Framing, RamBlockList, RamPage, SecFull, SecFullContents, SubSection, VmStateEntry } from "@qber/core";
 import { QberEncodeError } from "@qber/core";
 
 /** The value of the top-level `format` key. */
@@ -13,7 +13,7 @@ export const JSON_FORMAT = "qber-json";
 export const JSON_FORMAT_VERSION = 1;
 
 /** How a container's length is encoded: `definite` (DER) or `indefinite` (0x80 ... 00 00). */
-export type Lengths = "definite" | "indefinite";
+export type Lengths = Framing;
 
 export type JsonEntry =
   | { readonly int: string }

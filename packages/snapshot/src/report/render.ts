@@ -12,6 +12,7 @@ import { type ChangedSection, type SnapshotDiff, diffSummaries } from "../diff/d
 import { type FieldDifference, keyPath } from "../diff/fields.js";
 import { PAGE_KIND_NAMES, PAGE_SIZE, type RamBlockSummary, type SectionState, type SnapshotSummary } from "../diff/summary.js";
 import type { InspectedSection } from "../inspect/inspected-section.js";
+import type { GuestPhysical } from "../dump/guest-map-reader.js";
 import { CHANGE_NAMES, type CellMap, DEFAULT_MAX_CELLS, changeMap, kindMap } from "./ram-map.js";
 import { Folds, keptInView } from "./folds.js";
 
@@ -187,9 +188,18 @@ function blockCaption(b: RamBlockSummary, map: CellMap): string {
   return `${esc(bytes(b.length ?? b.pages * PAGE_SIZE))}, ${plural(b.pages, "page")}${map.pagesPerCell > 1 ? `, ${map.pagesPerCell.toLocaleString("en-US")} pages per cell (dominant kind)` : ""} — ${parts.join(", ")}`;
 }
 
-function kindFigure(maps: Maps, b: RamBlockSummary, file: "a" | "b", heading: string, maxCells: number): string {
+/** Where the guest sees the block: "guest-physical 0x…-0x… (block +0x…)", one per range; nothing for unmapped blocks. */
+function guestLabel(b: RamBlockSummary, guest: GuestPhysical): string {
+  if ("error" in guest) return "";
+  const hex = (n: number) => `0x${n.toString(16)}`;
+  const mine = guest.ranges.filter((r) => r.block === b.name);
+  if (mine.length === 0) return "";
+  return `<div class="guest-physical">guest-physical ${mine.map((r) => `${hex(r.start)}-${hex(r.start + r.length - 1)} (block +${hex(r.offset)})`).join(", ")}</div>`;
+}
+
+function kindFigure(maps: Maps, b: RamBlockSummary, guest: GuestPhysical, file: "a" | "b", heading: string, maxCells: number): string {
   const map = kindMap(b, maxCells);
-  return `<figure class="ram-block" data-block="${esc(b.name)}" data-file="${file}" data-map-kind="kinds"><figcaption><strong>${esc(heading)}</strong><br><span class="caption">${blockCaption(b, map)}</span></figcaption>${maps.canvas(map, "kinds", `${b.name}: page kinds`)}</figure>`;
+  return `<figure class="ram-block" data-block="${esc(b.name)}" data-file="${file}" data-map-kind="kinds"><figcaption><strong>${esc(heading)}</strong><br><span class="caption">${blockCaption(b, map)}</span>${guestLabel(b, guest)}</figcaption>${maps.canvas(map, "kinds", `${b.name}: page kinds`)}</figure>`;
 }
 
 const STYLE = `
@@ -241,6 +251,7 @@ li.leaf.changed{background:#fee2e2;border-radius:3px}
 figure.ram-block{margin:8px 0;padding:10px;border:1px solid var(--line);border-radius:8px;max-width:560px}
 figcaption{margin-bottom:8px}
 .caption{color:var(--muted);font-size:12px}
+.guest-physical{color:var(--muted);font-family:ui-monospace,"DejaVu Sans Mono",monospace;font-size:12px}
 canvas.ram-map{display:block;image-rendering:pixelated;border:1px solid #cbd5e1;max-width:100%}
 ul.legend{list-style:none;padding:0;margin:6px 0 12px;display:flex;flex-wrap:wrap;gap:14px;font-size:13px}
 .swatch{display:inline-block;width:14px;height:14px;border:1px solid #94a3b8;border-radius:3px;vertical-align:-2px;margin-right:5px}
@@ -379,16 +390,16 @@ export function renderReport(a: ReportFile, b?: ReportFile, options: ReportOptio
     }
     parts.push(`</div><h3>Page kinds</h3>${legend("kinds")}<div class="ram-grid">`);
     for (const ra of a.summary.ram) {
-      parts.push(kindFigure(maps, ra, "a", `A: ${ra.name}`, maxCells));
+      parts.push(kindFigure(maps, ra, a.summary.guestPhysical, "a", `A: ${ra.name}`, maxCells));
       const rb = blocksB.get(ra.name);
-      if (rb) parts.push(kindFigure(maps, rb, "b", `B: ${rb.name}`, maxCells));
+      if (rb) parts.push(kindFigure(maps, rb, b.summary.guestPhysical, "b", `B: ${rb.name}`, maxCells));
     }
     const namesA = new Set(a.summary.ram.map((r) => r.name));
-    for (const rb of b.summary.ram) if (!namesA.has(rb.name)) parts.push(kindFigure(maps, rb, "b", `B only: ${rb.name}`, maxCells));
+    for (const rb of b.summary.ram) if (!namesA.has(rb.name)) parts.push(kindFigure(maps, rb, b.summary.guestPhysical, "b", `B only: ${rb.name}`, maxCells));
     parts.push(`</div>`);
   } else {
     parts.push(`${legend("kinds")}<div class="ram-grid">`);
-    for (const r of a.summary.ram) parts.push(kindFigure(maps, r, "a", r.name, maxCells));
+    for (const r of a.summary.ram) parts.push(kindFigure(maps, r, a.summary.guestPhysical, "a", r.name, maxCells));
     parts.push(`</div>`);
   }
   if ((b ? [a, b] : [a]).every((f) => f.summary.ram.length === 0)) parts.push(`<p class="note">No RAM in this snapshot.</p>`);

@@ -1,1 +1,1 @@
-export { type Problem, type ValidationReport, type ValidateOptions, validateFile, problemOfError, reasonOf } from "./validate-file.js";
+export { type Problem, type ValidationReport, type ValidateOptions, validateFile, problemOfError } from "./validate-file.js";

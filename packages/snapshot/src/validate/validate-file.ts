@@ -45,14 +45,8 @@ export interface ValidateOptions {
   readonly onProgress?: (offset: number) => void;
 }
 
-/** The reason of a qber error without the "at byte N in path" it ends with. */
-export function reasonOf(e: AnyQberError): string {
-  const where = [e.offset === undefined ? "" : `at byte ${e.offset}`, e.path === "" ? "" : `in ${e.path}`].filter((s) => s !== "").join(" ");
-  return where !== "" && e.message.endsWith(` ${where}`) ? e.message.slice(0, -(where.length + 1)) : e.message;
-}
-
 export function problemOfError(e: AnyQberError, prefix = ""): Problem {
-  return { offset: e.offset ?? null, path: e.path === "" ? null : e.path, device: null, field: null, reason: prefix + reasonOf(e) };
+  return { offset: e.offset ?? null, path: e.path === "" ? null : e.path, device: null, field: null, reason: prefix + e.reason };
 }
 
 class Problems {

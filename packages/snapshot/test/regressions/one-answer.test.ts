@@ -8,7 +8,6 @@
  * classifier (SnapshotContext) and one page applier (RamReconstructor)
  * answer for all of them.
  */
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type AnyQberError, type RamPage, SectionWriter, fileSource, isQberError } from "@qber/core";
 import { importQemuStream } from "@qber/qemu";
