@@ -23,7 +23,7 @@ const dev = vmsd({ name: "dev", version: 1 }, {
 });
 
 const state = (fields: unknown, described = true): SectionState => ({ name: "dev", instance: 0, version: 1, kind: "device", decodedBy: "plugin", fields, ...(described ? { description: dev } : {}) });
-const summary = (s: SectionState): SnapshotSummary => ({ sections: [], states: [s], ram: [], bytes: 0 });
+const summary = (s: SectionState): SnapshotSummary => ({ sections: [], states: [s], ram: [], guestPhysical: { error: "no configuration section naming the machine type" }, bytes: 0 });
 
 const table = (edit: (b: Buffer) => void) => {
   const b = Buffer.alloc(64);

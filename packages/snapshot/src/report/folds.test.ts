@@ -17,6 +17,7 @@ const summary = (fields: unknown): SnapshotSummary => ({
   sections: [],
   states: [{ name: "dev", instance: 0, version: 1, kind: "device", decodedBy: "plugin", fields } satisfies SectionState],
   ram: [],
+  guestPhysical: { error: "no configuration section naming the machine type" },
   bytes: 0,
 });
 
