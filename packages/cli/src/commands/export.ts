@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { exportQemuStream } from "@qber/qemu/bridge";
 import { registryFor } from "../cli/context.js";
-import { openInput } from "../cli/input.js";
+import { openInput, readingInput } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
 
 function limitsOption(flags: LimitFlags) {
@@ -28,7 +28,7 @@ Examples:
     .action(async (input: string, opts: { output: string } & LimitFlags) => {
       const src = await openInput(input, "ber");
       const bar = progress("export", src.size, program.opts<{ quiet?: boolean }>().quiet);
-      await withOutput(opts.output, [input], (out) => exportQemuStream(src.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n), ...limitsOption(opts) }));
+      await readingInput(src, () => withOutput(opts.output, [input], (out) => exportQemuStream(src.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n), ...limitsOption(opts) })));
       bar.done();
     });
   limitOptions(command, { ber: true });

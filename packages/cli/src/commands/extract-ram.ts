@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { type ReconstructResult, blockFileName, fileRamSink, reconstructRam } from "@qber/ram";
 import { makeFolder, madeFile, moveMade } from "../cli/cleanup.js";
 import { print } from "../cli/context.js";
-import { berOf, openInput } from "../cli/input.js";
+import { berOf, openInput, readingInput } from "../cli/input.js";
 import { counted, progress } from "../cli/progress.js";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
@@ -37,7 +37,7 @@ Examples:
       const stamp = `${process.pid}-${Date.now().toString(36)}`;
       let result: ReconstructResult;
       try {
-        [result] = await Promise.all([
+        [result] = await readingInput(input, () => Promise.all([
           reconstructRam(source, (block) => {
             const path = join(opts.output, blockFileName(block.name, taken));
             const tmp = `${path}.${stamp}.tmp`;
@@ -46,7 +46,7 @@ Examples:
             return fileRamSink(tmp, block.length);
           }, limits ? { limits } : {}),
           done,
-        ]);
+        ]));
       } finally {
         bar.done();
       }

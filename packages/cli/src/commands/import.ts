@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { type ByteSink, fileSource, rewriteDer } from "@qber/core";
 import { importQemuStream } from "@qber/qemu/bridge";
 import { registryFor } from "../cli/context.js";
-import { openInput } from "../cli/input.js";
+import { openInput, readingInput } from "../cli/input.js";
 import { withOutput, withTemporary } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { type LimitFlags, importLimitsOf, limitOptions } from "../cli/limits.js";
@@ -27,11 +27,13 @@ Examples:
       const src = await openInput(input, "qemu");
       const bar = progress("import", src.size, program.opts<{ quiet?: boolean }>().quiet);
       const convert = (out: ByteSink) =>
-        importQemuStream(src.source, out, {
-          registry: registryFor(),
-          ...importLimitsOf(opts),
-          onProgress: (n) => bar.update(n),
-        });
+        readingInput(src, () =>
+          importQemuStream(src.source, out, {
+            registry: registryFor(),
+            ...importLimitsOf(opts),
+            onProgress: (n) => bar.update(n),
+          }),
+        );
       const summary = opts.der
         ? await withTemporary(opts.output, async (tmp) => {
             const s = await withOutput(tmp, [input], convert);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { print, registryFor } from "../cli/context.js";
-import { berOf, openInput } from "../cli/input.js";
+import { berOf, openInput, readingInput } from "../cli/input.js";
 import { type InspectReport, inspectFile } from "@qber/snapshot/inspect";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
@@ -56,7 +56,7 @@ Examples:
       const input = await openInput(file);
       const { source, done } = berOf(input, opts);
       const limits = decodeLimitsOf(opts);
-      const [report] = await Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false, ...(limits ? { limits } : {}) }), done]);
+      const [report] = await readingInput(input, () => Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false, ...(limits ? { limits } : {}) }), done]));
       await print(opts.json ? JSON.stringify(report, null, 2) + "\n" : renderInspect(report, opts.fields ?? false));
     });
   limitOptions(command, { ber: true, qemu: true });

@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { isQberError } from "@qber/core";
 import { print, registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { berOf, openInput } from "../cli/input.js";
+import { berOf, named, openInput } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
 import { type Problem, type ValidationReport, problemOfError, validateFile } from "@qber/snapshot/validate";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
@@ -76,7 +76,7 @@ Examples:
         const before = checked.r?.problems ?? [];
         report = { valid: false, problems: [...before, problemOfError(imported, "QEMU stream: ")], truncated: checked.r?.truncated ?? false };
       } else if (checked.e !== undefined) {
-        throw checked.e;
+        throw named(input, checked.e);
       } else {
         report = checked.r!;
       }
