@@ -4,7 +4,7 @@
  * this is how they read QEMU streams too.
  */
 import { PassThrough } from "node:stream";
-import type { ByteSource } from "@qber/core";
+import { type ByteSource, isQberError } from "@qber/core";
 import { type ImportOptions, importQemuStream } from "../bridge/import.js";
 import type { Input } from "./open-input.js";
 
@@ -22,6 +22,9 @@ export function berSource(input: Input, options: ImportOptions = {}): BerSource 
   const done = importQemuStream(input.source, pipe, options).then(
     () => pipe.end(),
     (e: unknown) => {
+      // The reader stopped early (it found what it needed, or gave up): the
+      // conversion has nobody to write for, which is no failure of its own.
+      if (pipe.destroyed && !isQberError(e)) return;
       pipe.destroy(e as Error);
       throw e;
     },
