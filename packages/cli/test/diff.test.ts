@@ -8,7 +8,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type RamPage, type SecFull, SectionWriter, type VmStateEntry, fileSource, readSections } from "@qber/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { importQemuStream } from "@qber/qemu";
@@ -26,8 +25,8 @@ import {
 } from "@qber/snapshot/diff";
 import { registryFor } from "../src/cli/context.js";
 import { renderReport } from "@qber/snapshot/report";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const fx = (name: string) => join(fixtures, name);
 const dir = mkdtempSync(join(tmpdir(), "qber-diff-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

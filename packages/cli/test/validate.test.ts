@@ -7,14 +7,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { emptyRegistry, fileSource, readSections } from "@qber/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importQemuStream } from "@qber/qemu";
 import { registryFor } from "../src/cli/context.js";
 import { type Run, runCli } from "./run-cli.js";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "qber-validate-"));
 const at = (name: string) => join(dir, name);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,6 @@
  *   reader reused its buffers, so a writer sending small pieces got its JSON
  *   overwritten ("invalid JSON at character N").
  */
-import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { fileSource } from "@qber/core";
 import { importQemuStream } from "@qber/qemu";
