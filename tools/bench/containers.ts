@@ -12,7 +12,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { openFile } from "@qber/qemu";
 import { buildLibvirtSave } from "@qber/qemu/containers";
-import { DOMAIN_XML } from "../lib/container-builders.js";
+import { DOMAIN_XML } from "../containers/builders.js";
 import { LOAD_AT, measuredScript, readSteps, writeLoad } from "../scale/pipeline.js";
 import { type BenchOptions, type BenchResult, type Check, bestOf } from "./types.js";
 

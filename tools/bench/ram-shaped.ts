@@ -6,7 +6,7 @@
 import { createWriteStream } from "node:fs";
 import { SectionWriter } from "@qber/core";
 import type { RamPage } from "@qber/core";
-import { prng } from "../lib/prng.js";
+import { prng } from "@qber/test-support";
 
 export const PAGE = 4096;
 

@@ -9,7 +9,7 @@
 // 2 pages so every shape is encoded completely: an encoder that gives up at
 // QEMU's 4096-byte limit would do less work on the 50% shape.
 import { classifyZeroPages, xbzrleDecode, xbzrleEncode } from "@qber/ram";
-import { prng } from "../lib/prng.js";
+import { prng } from "@qber/test-support";
 import type { BenchOptions, BenchResult, Check, Comparison } from "./types.js";
 
 const PAGE = 4096;

@@ -8,7 +8,7 @@
  * Everything is deterministic (byte strings come from a seeded PRNG).
  */
 import type { QemuFile, RamPage, SchemaTypeName, SchemaTypes, SecFull, SecMin, Section, VmStateEntry } from "@qber/core";
-import { prng } from "../lib/prng.js";
+import { prng } from "@qber/test-support";
 
 export interface CorpusItem<K extends SchemaTypeName = SchemaTypeName> {
   readonly name: string;

@@ -14,7 +14,7 @@
  */
 import { type Compression, COMPRESSIONS, type RandomAccess, chooseSnapshot, mappedRamStream, readMappedRam, readQcow2, readVmState } from "@qber/qemu/containers";
 import { openStream } from "@qber/qemu/input";
-import { compress, layoutMappedRam, libvirtImage, qcow2Image } from "../lib/container-builders.js";
+import { compress, layoutMappedRam, libvirtImage, qcow2Image } from "../containers/builders.js";
 import { mutateGeneric } from "./mutate.js";
 import type { Rng } from "./rng.js";
 

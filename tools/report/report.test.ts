@@ -1,9 +1,10 @@
 /**
  * `qber report` in a real browser: reports of a real QEMU 7.2 capture (one
- * file, with zero, full and XBZRLE pages) and of two captures (the diff
- * view) are opened in headless Chromium, offline; the section table, the
- * device tree and the RAM maps are checked as rendered (the canvases'
- * pixels, by colour), and full-page screenshots are saved under artifacts/.
+ * file, with zero, full and XBZRLE pages), of a machine with add-on devices
+ * (long register arrays folded, and unfolded by a click) and of two captures
+ * (the diff view) are opened in headless Chromium, offline; the section
+ * table, the device tree and the RAM maps are checked as rendered (the
+ * canvases' pixels, by colour), and screenshots are saved under artifacts/.
  *
  * Needs /usr/bin/chromium (Debian's package) and playwright-core: under
  * CI=true their absence fails; elsewhere the tests are skipped loudly.
@@ -121,6 +122,55 @@ describe.skipIf(!ready)("qber report in headless Chromium", () => {
 
     await page.evaluate("window.scrollTo(0, 0)");
     await page.screenshot({ path: join(artifacts, "report-pc-xbzrle-live.png"), fullPage: true });
+    expect(errors).toEqual([]);
+    expect(outside).toEqual([]);
+    await page.close();
+  });
+
+  it("add-on devices: long arrays folded (first and last entries, N more) and unfolded in the page; under 1 MB", async () => {
+    const file = await reportFile(fixture("pc-addons.mig"));
+    const html = renderReport(file);
+    // Every one of e1000's 32,768 MAC registers used to be a list item: 7.1 MB.
+    expect(Buffer.byteLength(html)).toBeLessThan(1024 * 1024);
+    const { page, errors } = await open(html, "addons.html");
+
+    // The RAM map is intact: pc.ram painted cell by cell in the kinds of its pages.
+    const pcRam = file.summary.ram.find((b) => b.name === "pc.ram")!;
+    const ram = await countColours(page, 'figure[data-block="pc.ram"] canvas');
+    expect(ram.blank ?? 0).toBe(0);
+    const cellPixels = pcRam.pages <= 2048 ? 64 : 16;
+    expect(Object.values(ram).reduce((n, x) => n + x, 0)).toBe(Math.ceil(pcRam.pages / Math.max(1, Math.ceil(pcRam.pages / 16384))) * cellPixels);
+
+    const e1000 = file.summary.states.find((x) => x.name.endsWith("/e1000"))!;
+    const macReg = (e1000.fields as { full_mac_state: { mac_reg: number[] } }).full_mac_state.mac_reg;
+    expect(macReg).toHaveLength(32768);
+    const dev = page.locator(`details.device[data-name="${e1000.name}"]`);
+    await dev.locator("summary").first().click();
+    const node = dev.locator('details.node[data-path="full_mac_state.mac_reg"]');
+    expect(await node.locator(":scope > summary .count").textContent()).toBe("[32768]");
+    await dev.locator('details.node[data-path="full_mac_state"] > summary').click();
+    await node.locator("summary").first().click();
+    const items = node.locator(":scope > ul > li");
+    // First three, the fold, last three.
+    expect(await items.count()).toBe(7);
+    const fold = node.locator(":scope > ul > li.more > button");
+    expect(await fold.textContent()).toBe("… 32,762 more");
+    expect(await items.nth(0).getAttribute("data-path")).toBe("full_mac_state.mac_reg[0]");
+    expect(await items.nth(6).getAttribute("data-path")).toBe("full_mac_state.mac_reg[32767]");
+    expect(await node.locator('li.leaf[data-path="full_mac_state.mac_reg[1000]"]').count()).toBe(0);
+
+    await node.screenshot({ path: join(artifacts, "report-pc-addons-folded.png") });
+    await fold.click();
+    await node.locator('li.leaf[data-path="full_mac_state.mac_reg[1000]"]').waitFor();
+    expect(await items.count()).toBe(32768);
+    expect(await node.locator("li.more").count()).toBe(0);
+    // Unfolded entries are in order and read as the ones always shown do.
+    expect(await items.nth(3).getAttribute("data-path")).toBe("full_mac_state.mac_reg[3]");
+    expect(await items.nth(32764).getAttribute("data-path")).toBe("full_mac_state.mac_reg[32764]");
+    const leaf = node.locator('li.leaf[data-path="full_mac_state.mac_reg[1000]"]');
+    expect(await leaf.isVisible()).toBe(true);
+    expect(await leaf.textContent()).toBe(`[1000]: ${macReg[1000]}`);
+
     expect(errors).toEqual([]);
     expect(outside).toEqual([]);
     await page.close();

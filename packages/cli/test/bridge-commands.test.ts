@@ -9,11 +9,10 @@ import { once } from "node:events";
 import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "qber-cmd-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const at = (name: string) => join(dir, name);
@@ -92,19 +91,19 @@ describe("qber import / export", () => {
     writeFileSync(at("cut.mig"), mig.subarray(0, 300_000));
     const cut = await runCli(["import", at("cut.mig"), "-o", at("cut.ber")]);
     expect(cut.code).toBe(1);
-    expect(cut.stderr).toMatch(/^qber: truncated input: .* at byte \d+/);
+    expect(cut.stderr).toMatch(/^qber: .*cut\.mig: truncated input: .* at byte \d+/);
     const bad = Buffer.from(mig);
     bad[0x1a + 1] = bad[0x1a + 1]! ^ 0xff; // the RAM section's id, in its START header
     writeFileSync(at("bad.mig"), bad);
     const corrupt = await runCli(["import", at("bad.mig"), "-o", at("bad.ber")]);
     expect(corrupt.code).toBe(1);
-    expect(corrupt.stderr).toMatch(/^qber: .*at byte \d+/);
+    expect(corrupt.stderr).toMatch(/^qber: .*bad\.mig: .*at byte \d+/);
     expect(existsSync(at("cut.ber")) || existsSync(at("bad.ber"))).toBe(false);
     const ber = readFileSync(at("live.ber"));
     writeFileSync(at("cut.ber"), ber.subarray(0, ber.length - 10));
     const cutBer = await runCli(["export", at("cut.ber"), "-o", at("cut-out.mig")]);
     expect(cutBer.code).toBe(1);
-    expect(cutBer.stderr).toMatch(/truncated input/);
+    expect(cutBer.stderr).toMatch(/^qber: .*cut\.ber: truncated input/);
     expect(existsSync(at("cut-out.mig"))).toBe(false);
     noTemporaries();
   });

@@ -8,7 +8,6 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { type RamPage, type SecFull, SectionWriter, type VmStateEntry, fileSource, readSections } from "@qber/core";
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { importQemuStream } from "@qber/qemu";
@@ -26,8 +25,8 @@ import {
 } from "@qber/snapshot/diff";
 import { registryFor } from "../src/cli/context.js";
 import { renderReport } from "@qber/snapshot/report";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const fx = (name: string) => join(fixtures, name);
 const dir = mkdtempSync(join(tmpdir(), "qber-diff-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -153,7 +152,12 @@ describe("qber diff", () => {
     expect(text.stderr).toBe(`qber: ${paused} and ${neverRun} differ\n`);
     expect(text.stdout).toContain(`--- ${paused}\n+++ ${neverRun}\n`);
     expect(text.stdout).toMatch(/^device cpu \(instance 0, version 12\): \d+ fields differ$/m);
-    expect(text.stdout).toContain('  eip: "47033" -> "65520"');
+    // By the field's type: unsigned registers in hex and decimal, signed values in decimal, long byte strings by what differs.
+    expect(text.stdout).toContain("  eip: 0xb7b9 (47033) -> 0xfff0 (65520)\n");
+    expect(text.stdout).toContain("  segs[1].base: 0xf0000 (983040) -> 0xffff0000 (4294901760)\n");
+    expect(text.stdout).toContain("  halted: 1 -> 0\n");
+    expect(text.stdout).toContain("  cpu_ticks_offset: 5199525607 -> 0\n");
+    expect(text.stdout).toMatch(/^device 0000:00:00\.0\/I440FX .*\n {2}parent_obj\.config: 10 of 256 bytes differ, first at byte 0x4$/m);
     expect(text.stdout).toMatch(/^RAM pc\.ram: 61 of 8192 pages differ/m);
 
     const r = await qber("diff", paused, neverRun, "--json");
@@ -165,6 +169,9 @@ describe("qber diff", () => {
     expect(cpu.kind).toBe("device");
     expect(cpu.versionChanged).toBe(false);
     expect(cpu.fields).toContainEqual({ path: "eip", a: "47033", b: "65520" });
+    // The JSON form stays lossless and as it was: no types or descriptions in it.
+    expect(Object.keys(cpu).sort()).toEqual(["decodedBy", "fields", "instance", "kind", "moreFields", "name", "version", "versionChanged"]);
+    expect(d.sections.changed.find((c) => c.name === "0000:00:00.0/I440FX")!.fields[0]).toMatchObject({ path: "parent_obj.config", a: expect.stringMatching(/^[0-9a-f]{512}$/) });
     expect(cpu.fields).toContainEqual({ path: "segs[1].base", a: "983040", b: "4294901760" });
     // A subsection sent by one and not the other.
     expect(cpu.fields).toContainEqual({ path: "msr_smi_count", a: { msr_smi_count: "1" } });

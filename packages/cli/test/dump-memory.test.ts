@@ -7,11 +7,10 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import { runCli } from "./run-cli.js";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "qber-dump-memory-cli-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 

@@ -7,14 +7,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { emptyRegistry, fileSource, readSections, rewriteDer } from "@qber/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importQemuStream } from "@qber/qemu";
 import { registryFor } from "../src/cli/context.js";
 import { type Run, runCli } from "./run-cli.js";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "qber-json-"));
 const at = (name: string) => join(dir, name);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -123,12 +122,37 @@ describe("decode and encode round trips", () => {
     const json = JSON.parse(readFileSync(at("pc-paused.ber.json"), "utf8"));
     const hpet = json.sections.find((s: { name?: string }) => s.name === "hpet");
     hpet.contents.vmstate[0] = { int: "1" };
-    hpet.view.fields.config = "999"; // the view is ignored
+    delete hpet.view; // the view no longer matches: an edit of contents leaves it out
     writeFileSync(at("edited.json"), JSON.stringify(json));
     expect((await qber("encode", at("edited.json"), "-o", at("edited.ber"))).code).toBe(0);
     expect((await qber("decode", at("edited.ber"), "-o", at("edited2.json"))).code).toBe(0);
     const back = JSON.parse(readFileSync(at("edited2.json"), "utf8")).sections.find((s: { name?: string }) => s.name === "hpet");
     expect(back.view.fields.config).toBe("1");
+  });
+
+  it("refuses a view that no longer matches the contents, naming the section and the field", async () => {
+    const original = readFileSync(at("pc-paused.ber.json"), "utf8");
+    const index = JSON.parse(original).sections.findIndex((s: { name?: string }) => s.name === "hpet");
+    const cases: [string, (hpet: { contents: { vmstate: unknown[] }; view: { fields: Record<string, unknown> } }) => void, RegExp][] = [
+      // An edit of the view alone would be dropped silently.
+      ["view-edited", (h) => void (h.view.fields["num_timers"] = 4), /view\.fields\.num_timers is 4 where contents give 3/],
+      // An edit of contents that leaves the view as it was.
+      ["view-stale", (h) => void (h.contents.vmstate[0] = { int: "1" }), /view\.fields\.config is "0" where contents give "1"/],
+    ];
+    for (const [name, edit, field] of cases) {
+      const json = JSON.parse(original);
+      edit(json.sections[index]);
+      writeFileSync(at(`${name}.json`), JSON.stringify(json));
+      const r = await qber("encode", at(`${name}.json`), "-o", at(`${name}.ber`));
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(new RegExp(`^qber: .*${name}\\.json: invalid JSON form: hpet: `));
+      expect(r.stderr).toMatch(field);
+      expect(r.stderr).toContain(`sections[${index}]`);
+      expect(r.stderr).toContain("encode writes contents and never reads the view: edit contents, and delete the view");
+      expect(() => readFileSync(at(`${name}.ber`))).toThrow();
+    }
+    // --no-validate does not skip it: it is about what gets written, not about bounds.
+    expect((await qber("encode", at("view-edited.json"), "-o", at("view-edited.ber"), "--no-validate")).code).toBe(1);
   });
 });
 
@@ -232,7 +256,7 @@ describe("errors", () => {
     writeFileSync(at("cut.ber"), ber.subarray(0, Math.floor(ber.length / 2)));
     const r = await qber("decode", at("cut.ber"), "-o", at("cut.json"));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^qber: truncated input: .* at byte \d+/);
+    expect(r.stderr).toMatch(/^qber: .*cut\.ber: truncated input: .* at byte \d+/);
     expect(() => readFileSync(at("cut.json"))).toThrow();
   });
 
@@ -243,7 +267,7 @@ describe("errors", () => {
     writeFileSync(at("flip.ber"), ber);
     const r = await qber("decode", at("flip.ber"), "-o", at("flip.json"));
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(new RegExp(`^qber: .* at byte ${hpet.offset + hpet.length - 4} in top\\[\\d+\\]`));
+    expect(r.stderr).toMatch(new RegExp(`^qber: .*flip\\.ber: .* at byte ${hpet.offset + hpet.length - 4} in top\\[\\d+\\]`));
   });
 
   it("invalid JSON, and JSON of the wrong shape", async () => {
@@ -273,6 +297,7 @@ describe("errors", () => {
     const json = JSON.parse(readFileSync(at("pc-paused.ber.json"), "utf8"));
     const kbd = json.sections.find((s: { name?: string }) => s.name === "ps2kbd");
     kbd.contents.vmstate[0].array[3] = { int: "1000" }; // parent_obj.count, at most 24
+    delete kbd.view;
     writeFileSync(at("kbd.json"), JSON.stringify(json));
     const r = await qber("encode", at("kbd.json"), "-o", at("kbd.ber"));
     expect(r.code).toBe(1);

@@ -7,14 +7,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { emptyRegistry, fileSource, readSections } from "@qber/core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { importQemuStream } from "@qber/qemu";
 import { registryFor } from "../src/cli/context.js";
 import { type Run, runCli } from "./run-cli.js";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), "qber-validate-"));
 const at = (name: string) => join(dir, name);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -112,8 +111,18 @@ describe("invalid snapshots", () => {
     const j = await qber("validate", file, "--json");
     expect(j.code).toBe(1);
     const [p] = JSON.parse(j.stdout).problems as Problem[];
-    expect(p).toMatchObject({ device: "hpet", field: "timer" });
-    expect(p!.reason).toMatch(/cannot decode with @qber\/devices:hpet: array has 3 entries \(expected 255\)/);
+    // The count field is what breaks the description: named with its bound, not the array that follows it.
+    expect(p).toMatchObject({ device: "hpet", field: "num_timers" });
+    expect(p!.reason).toMatch(/^cannot decode with @qber\/devices:hpet: num_timers is 255, more than the 32 allowed \(and timer has 3 entries\)/);
+  });
+
+  it("hpet num_timers without the timers to match: the text names hpet, num_timers and the bound 32", async () => {
+    const file = await edited("hpet-count-text", (j) => {
+      section(j, "hpet").contents!.vmstate[3] = { int: "255" };
+    });
+    const r = await qber("validate", file);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/ hpet num_timers: cannot decode with @qber\/devices:hpet: num_timers is 255, more than the 32 allowed/);
   });
 
   it("ps2kbd queue count beyond its bound, and every problem reported", async () => {

@@ -36,7 +36,27 @@ function isConsumer(sink: ByteSink): sink is ChunkConsumer {
 export async function writeToSink(sink: ByteSink, chunk: Uint8Array): Promise<void> {
   if (typeof sink === "function") await sink(chunk);
   else if (isConsumer(sink)) await sink.write(chunk);
-  else if (!sink.write(chunk)) await once(sink, "drain");
+  else if (sink.destroyed) throw closedSink();
+  else if (!sink.write(chunk)) await drained(sink);
+}
+
+function closedSink(): Error {
+  return Object.assign(new Error("the output was closed before all was written"), { code: "ERR_STREAM_DESTROYED" });
+}
+
+/** Waits for a stream to take more; a stream destroyed meanwhile (its reader gave up) will never drain. */
+async function drained(sink: Writable): Promise<void> {
+  const ac = new AbortController();
+  const drain = once(sink, "drain", { signal: ac.signal });
+  const close = once(sink, "close", { signal: ac.signal });
+  // The one that loses is aborted below: its rejection is expected.
+  drain.catch(() => undefined);
+  close.catch(() => undefined);
+  try {
+    if ((await Promise.race([drain.then(() => "drain"), close.then(() => "close")])) === "close") throw closedSink();
+  } finally {
+    ac.abort();
+  }
 }
 
 /** Measured on the RAM-shaped benchmark: small enough that freed chunks are reused, large enough to amortise each write. */

@@ -8,7 +8,7 @@
 import { createRegistry } from "@qber/core";
 import { formatQemuJson, parseVmdesc, validateState, vmdescBodySize } from "@qber/vmstate";
 import { describe, expect, it } from "vitest";
-import { findVmdescRecord, walkStream } from "../../vmstate/test/stream-walk.js";
+import { findVmdescRecord, walkStream } from "@qber/test-support";
 import { piixIdeDescription, piixIdePlugin } from "../src/pc/piix-ide.js";
 import { describeVirtioNet, virtioNetDescription, type VirtioNetState } from "../src/addons/virtio-net.js";
 import { addonPlugins } from "../src/plugins-addons.js";

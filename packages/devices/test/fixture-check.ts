@@ -4,13 +4,12 @@
  * `checkCapture`, the one plugin authors use.
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { SectionPlugin } from "@qber/core";
 import { descriptionOf } from "@qber/vmstate";
 import { type CaptureSection, captureSections } from "@qber/vmstate/testing";
 import type { TObject } from "typebox";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 
 export function readFixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(fixtures + name));

@@ -10,7 +10,7 @@ import { createRegistry } from "@qber/core";
 import { encodeLegacy, neededMismatches, parseVmdesc, validateState, vmdescBodySize } from "@qber/vmstate";
 import type { TObject } from "typebox";
 import { describe, expect, it } from "vitest";
-import { findVmdescRecord, walkStream } from "../../vmstate/test/stream-walk.js";
+import { findVmdescRecord, walkStream } from "@qber/test-support";
 import {
   apicDefaults,
   cpuCommonDefaults,

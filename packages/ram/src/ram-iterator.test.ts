@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { RamIterator, type RamIteratorOptions, composeRam } from "./ram-iterator.js";
 import { bufferRamSource, generatedRamSource } from "./ram-source.js";
 import { xbzrleDecode } from "./xbzrle.js";
-import { prng } from "../../../tools/lib/prng.js";
+import { prng } from "@qber/test-support";
 
 const PAGE = 4096;
 

@@ -401,7 +401,6 @@ export class RamReconstructor {
   /** One page, its address checked: what a zero, full or XBZRLE page does to the image. */
   private apply(b: BlockState, kind: number, addr: number, data: Uint8Array | undefined, where: StreamPosition | undefined, pageIndex: number | undefined): void | Promise<void> {
     const index = addr / RAM_PAGE_SIZE;
-    const place = pageIndex === undefined ? where : at(where, pageIndex);
     b.sink.received?.(addr, kind);
     if (kind === KIND_COMPR) {
       b.stats.compr++;
@@ -411,11 +410,11 @@ export class RamReconstructor {
     }
     if (kind === KIND_FULL) {
       b.stats.fullpage++;
-      if (data!.length !== RAM_PAGE_SIZE) fail(`fullpage of ${data!.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, place, `${RAM_PAGE_SIZE} bytes`);
+      if (data!.length !== RAM_PAGE_SIZE) fail(`fullpage of ${data!.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, at(where, pageIndex), `${RAM_PAGE_SIZE} bytes`);
       return this.store(b, index, data!);
     }
     b.stats.xbzrle++;
-    return this.delta(b, index, data!, place);
+    return this.delta(b, index, data!, where, pageIndex);
   }
 
   /**
@@ -472,31 +471,32 @@ export class RamReconstructor {
   }
 
   /** An XBZRLE delta against the page's last received contents. */
-  private delta(b: BlockState, index: number, payload: Uint8Array, where: StreamPosition | undefined): void | Promise<void> {
+  private delta(b: BlockState, index: number, payload: Uint8Array, where: StreamPosition | undefined, pageIndex: number | undefined): void | Promise<void> {
     const offset = index * RAM_PAGE_SIZE;
     const before = b.state[index];
-    if (before === NEVER) fail(`XBZRLE page at ${offset} of block ${b.info.name}: its base page was never sent`, where, "a fullpage or compr for the page first");
-    if (payload.length > RAM_PAGE_SIZE) fail(`XBZRLE payload of ${payload.length} bytes is longer than a page`, where, `at most ${RAM_PAGE_SIZE} bytes`);
+    if (before === NEVER) fail(`XBZRLE page at ${offset} of block ${b.info.name}: its base page was never sent`, at(where, pageIndex), "a fullpage or compr for the page first");
+    if (payload.length > RAM_PAGE_SIZE) fail(`XBZRLE payload of ${payload.length} bytes is longer than a page`, at(where, pageIndex), `at most ${RAM_PAGE_SIZE} bytes`);
     const page = this.page;
     if (before === ZERO) {
       page.fill(0);
-      return this.decodeAndStore(b, index, payload, where);
+      return this.decodeAndStore(b, index, payload, where, pageIndex);
     }
     const r = b.sink.read(offset, page);
-    if (r) return r.then(() => this.decodeAndStore(b, index, payload, where));
-    return this.decodeAndStore(b, index, payload, where);
+    if (r) return r.then(() => this.decodeAndStore(b, index, payload, where, pageIndex));
+    return this.decodeAndStore(b, index, payload, where, pageIndex);
   }
 
-  private decodeAndStore(b: BlockState, index: number, payload: Uint8Array, where: StreamPosition | undefined): void | Promise<void> {
+  private decodeAndStore(b: BlockState, index: number, payload: Uint8Array, where: StreamPosition | undefined, pageIndex: number | undefined): void | Promise<void> {
     try {
       xbzrleDecode(payload, this.page);
     } catch (e) {
       if (!isQberError(e, "QberDecodeError")) throw e;
       const inner = e as QberDecodeError;
-      const at = inner.offset === undefined ? "" : ` (payload byte ${inner.offset})`;
-      throw new QberDecodeError(`XBZRLE page at ${index * RAM_PAGE_SIZE} of block ${b.info.name}: ${inner.reason}${at}`, {
-        ...(where?.offset === undefined ? {} : { offset: where.offset }),
-        ...(where?.path === undefined ? {} : { path: where.path }),
+      const byte = inner.offset === undefined ? "" : ` (payload byte ${inner.offset})`;
+      const place = at(where, pageIndex);
+      throw new QberDecodeError(`XBZRLE page at ${index * RAM_PAGE_SIZE} of block ${b.info.name}: ${inner.reason}${byte}`, {
+        ...(place?.offset === undefined ? {} : { offset: place.offset }),
+        ...(place?.path === undefined ? {} : { path: place.path }),
         cause: e,
       });
     }
@@ -536,8 +536,9 @@ export class RamReconstructor {
   }
 }
 
-function at(where: StreamPosition | undefined, pageIndex: number): StreamPosition | undefined {
-  if (!where) return undefined;
+/** Where page `pageIndex` of a block at `where` is (built only for errors: it allocates). */
+function at(where: StreamPosition | undefined, pageIndex: number | undefined): StreamPosition | undefined {
+  if (!where || pageIndex === undefined) return where;
   return { ...where, ...(where.path ? { path: [...where.path, "pagelist", pageIndex] } : {}) };
 }
 

@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { referenceDecode, referenceEncode } from "../test/xbzrle-reference.js";
 import { xbzrleDecode, xbzrleEncode } from "./xbzrle.js";
-import { prng } from "../../../tools/lib/prng.js";
+import { prng } from "@qber/test-support";
 
 type Change =
   | { readonly kind: "identical" }

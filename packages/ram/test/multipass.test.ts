@@ -13,7 +13,7 @@ import { describe, expect, it } from "vitest";
 import { RamIterator, type RamPassStats } from "../src/ram-iterator.js";
 import { bufferRamSource } from "../src/ram-source.js";
 import { memorySinks, reconstructRam } from "../src/reconstruct.js";
-import { prng } from "../../../tools/lib/prng.js";
+import { prng } from "@qber/test-support";
 
 const PAGE = 4096;
 

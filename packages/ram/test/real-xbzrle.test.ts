@@ -6,11 +6,10 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { type RamRecord, newRamParseState, newRamWriteState, parseRamRecords, writeRamRecords, xbzrleDecode, xbzrleEncode } from "../src/index.js";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const PAGE = 4096;
 
 interface Sidecar {

@@ -8,7 +8,7 @@
 import { QberDecodeError, QberEncodeError, type SchemaPath, type SubSection, type VmStateEntry } from "@qber/core";
 import type { Static, TObject } from "typebox";
 import type { VmStateObject } from "./annotation.js";
-import { ExtentError, resolveExtent, type Scope } from "./extent.js";
+import { ExtentError, countMismatch, resolveExtent, type Scope } from "./extent.js";
 import { fieldPresent, structVersion } from "./legacy-codec.js";
 import { compileVmsd, type ElementModel, type FieldModel, type VmsdModel } from "./model.js";
 import { intRange } from "./scalars.js";
@@ -71,7 +71,11 @@ function fieldEntry(f: FieldModel, value: unknown, scope: Scope, path: SchemaPat
   if (e.kind === "bytes" && e.elements) return blob(value, encExtent(f.count ?? e.size, scope, path), path);
   if (f.count === undefined) return elementEntry(e, value, scope, path);
   const n = encExtent(f.count, scope, path);
-  if (!Array.isArray(value) || value.length !== n) encodeFail("array length does not match its count", path, `${n} elements`);
+  if (!Array.isArray(value)) encodeFail(`expected an array of ${n}`, path);
+  if (value.length !== n) {
+    const c = countMismatch(f, scope, value.length, n, path);
+    encodeFail(c.message, c.path, c.expected);
+  }
   return { kind: "array", value: value.map((v, i) => elementEntry(f.elements?.[i] ?? e, v, scope, [...path, i])) };
 }
 
@@ -155,7 +159,10 @@ function fieldFrom(f: FieldModel, entry: VmStateEntry, scope: Scope, path: Schem
   if (f.count === undefined) return elementFrom(e, entry, scope, path);
   const n = decExtent(f.count, scope, path);
   const items = expectKind(entry, "array", path).value;
-  if (items.length !== n) decodeFail(`array has ${items.length} entries`, path, `${n}`);
+  if (items.length !== n) {
+    const c = countMismatch(f, scope, items.length, n, path);
+    decodeFail(c.message, c.path, c.expected);
+  }
   return items.map((it, i) => elementFrom(f.elements?.[i] ?? e, it, scope, [...path, i]));
 }
 

@@ -7,7 +7,7 @@ import type { VmStateEntry } from "@qber/core";
 import fc from "fast-check";
 import type { TObject } from "typebox";
 import { describe, expect, it } from "vitest";
-import { arbitraryState } from "../test/arbitrary-state.js";
+import { arbitraryState } from "@qber/test-support";
 import {
   array,
   bitmap,

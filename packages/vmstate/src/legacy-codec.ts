@@ -9,7 +9,7 @@ import { QberDecodeError, QberEncodeError, type SchemaPath } from "@qber/core";
 import type { Static, TObject } from "typebox";
 import type { VmStateObject } from "./annotation.js";
 import { ByteReader, ByteWriter } from "./byte-io.js";
-import { ExtentError, resolveExtent, type Scope } from "./extent.js";
+import { ExtentError, countMismatch, resolveExtent, type Scope } from "./extent.js";
 import { compileVmsd, type ElementModel, type FieldModel, type VmsdModel } from "./model.js";
 import type { VmdescField, VmdescVmsd } from "./vmdesc.js";
 import { intRange } from "./scalars.js";
@@ -290,7 +290,10 @@ class Encoder {
     }
     const n = this.extent(f.count, scope, path);
     if (!Array.isArray(value)) this.fail(`expected an array of ${n}`, path);
-    if (value.length !== n) this.fail(`array has ${value.length} elements`, path, `${n} elements`);
+    if (value.length !== n) {
+      const c = countMismatch(f, scope, value.length, n, path);
+      this.fail(c.message, c.path, c.expected);
+    }
     if (f.elements !== undefined && f.elements.length !== n) this.fail(`description lists ${f.elements.length} elements`, path, `${n}`);
     let listing = out;
     for (let i = 0; i < n; i++) {

@@ -33,6 +33,8 @@ export interface FieldModel {
   readonly compress: boolean;
   /** Element count; undefined for a single element. */
   readonly count: Extent | undefined;
+  /** The integer field of the same vmsd that `count` comes from, with its bounds (to name them when the count is wrong). */
+  readonly countField: IntAnnotation | undefined;
   readonly element: ElementModel;
   /** Per-element descriptions (tuples); `element` is then the first. */
   readonly elements: readonly ElementModel[] | undefined;
@@ -126,6 +128,8 @@ export function compileVmsd(schema: TObject): VmsdModel {
     } else {
       element = compileElement(s, where);
     }
+    const countKey = typeof count === "object" ? count.from : undefined;
+    const from = fields.find((x) => x.key === countKey && x.count === undefined);
     fields.push({
       key,
       name,
@@ -134,6 +138,7 @@ export function compileVmsd(schema: TObject): VmsdModel {
       exists: meta.exists,
       compress: meta.compress ?? (elements === undefined && qemuCanCompress(meta.exists, element)),
       count,
+      countField: from?.element.kind === "int" ? from.element : undefined,
       element,
       elements,
     });

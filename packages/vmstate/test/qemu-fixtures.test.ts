@@ -5,7 +5,6 @@
  * vmdesc byte for byte.
  */
 import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import {
   decodeLegacy,
@@ -22,11 +21,11 @@ import {
   vmdescBodySize,
   type VmdescDevice,
 } from "../src/index.js";
-import { findVmdescRecord, walkStream } from "./stream-walk.js";
+import { findVmdescRecord, walkStream } from "@qber/test-support";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
 const expectedSections: Record<string, number> = { "pc-paused.mig": 30, "q35-paused.mig": 29, "pc-addons.mig": 37 };
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 
 describe.each(["pc-paused.mig", "q35-paused.mig", "pc-addons.mig"])("%s", (file) => {
   const stream = new Uint8Array(readFileSync(fixtures + file));

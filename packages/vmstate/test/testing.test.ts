@@ -6,14 +6,13 @@
  * with a message naming the section, the plugin and the field or byte.
  */
 import { readFileSync, readdirSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { type SectionPlugin, createRegistry } from "@qber/core";
 import { describe, expect, it } from "vitest";
 import { decodeLegacy, definePlugin, describeFromVmdesc, encodeLegacy, i32, named, u16, u8, vmsd } from "../src/index.js";
 import { PluginCheckError, captureSections, checkCapture } from "../src/testing/index.js";
-import { walkStream } from "./stream-walk.js";
+import { walkStream } from "@qber/test-support";
+import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-const fixtures = fileURLToPath(new URL("../../../fixtures/qemu-7.2/", import.meta.url));
 const read = (name: string): Uint8Array => new Uint8Array(readFileSync(fixtures + name));
 const addons = read("pc-addons.mig");
 

@@ -122,3 +122,12 @@ export function berOf(input: Input, flags: LimitFlags = {}): BerSource {
 export function named(input: Input, e: unknown): unknown {
   return isQberError(e) ? new UsageError(`${input.name}: ${e.message}`, 1) : e;
 }
+
+/** Runs `read` over `input`; its failure to decode says which input: `qber: PATH: ...`. */
+export async function readingInput<T>(input: Input, read: () => Promise<T>): Promise<T> {
+  try {
+    return await read();
+  } catch (e) {
+    throw named(input, e);
+  }
+}

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import { registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
-import { openInput, type InputFlags, inputOptions } from "../cli/input.js";
+import { type InputFlags, inputOptions, openInput, readingInput } from "../cli/input.js";
 import { passOutput } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { decodeToJsonFile } from "@qber/snapshot/json";
@@ -31,14 +31,16 @@ Examples:
       const limits = decodeLimitsOf(opts);
       const input = await openInput(file, opts);
       const bar = progress("decode", input.format === "ber" ? input.size : undefined, program.opts<{ quiet?: boolean }>().quiet);
-      const summary = await decodeToJsonFile(input, passOutput(opts.output, [file]), {
-        registry: registryFor(),
-        fields: opts.fields,
-        ...(limits ? { limits } : {}),
-        ...(file === "-" ? {} : { reopen: () => openInput(file, opts) }),
-        import: { registry: registryFor(), ...importLimitsOf(opts) },
-        onProgress: (n) => bar.update(n),
-      }).finally(() => bar.done());
+      const summary = await readingInput(input, () =>
+        decodeToJsonFile(input, passOutput(opts.output, [file]), {
+          registry: registryFor(),
+          fields: opts.fields,
+          ...(limits ? { limits } : {}),
+          ...(file === "-" ? {} : { reopen: () => openInput(file, opts) }),
+          import: { registry: registryFor(), ...importLimitsOf(opts) },
+          onProgress: (n) => bar.update(n),
+        }),
+      ).finally(() => bar.done());
       const inexact = summary.inexact;
       if (inexact === undefined) return;
       const which = inexact.sections.join(", ");

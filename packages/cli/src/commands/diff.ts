@@ -84,7 +84,7 @@ Examples:
       const sa = await summarizeInput(a, { xbzrleCacheBytes, quiet, flags: opts });
       const sb = await summarizeInput(b, { xbzrleCacheBytes, quiet, flags: opts });
       const d = diffSummaries(sa, sb, { names: [a.name, b.name] });
-      await print(opts.json ? JSON.stringify(d, null, 2) + "\n" : renderDiffText(d));
+      await print(opts.json ? JSON.stringify(d, null, 2) + "\n" : renderDiffText(d, { summaries: [sa, sb] }));
       if (!d.identical) throw new SnapshotsDiffer(a.name, b.name);
     }),
     { ber: true, qemu: true },

@@ -66,7 +66,13 @@ async function withEncodeInput<T>(file: string, work: (input: EncodeInput) => Pr
   madeFolder(dir);
   madeFile(path);
   try {
-    await pipeline(source, createWriteStream(path));
+    // stdin's chunks live in reused buffers: copy each before the file stream queues it.
+    await pipeline(
+      (async function* () {
+        for await (const chunk of source) yield chunk.slice();
+      })(),
+      createWriteStream(path),
+    );
     return await work({ kind, path });
   } finally {
     await rm(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@ import { type Command, Option } from "commander";
 import { LIBVIRT_FORMATS } from "@qber/qemu/containers";
 import { type ExportOptions, exportQemuStream } from "@qber/qemu/bridge";
 import { registryFor } from "../cli/context.js";
-import { openInput } from "../cli/input.js";
+import { openInput, readingInput } from "../cli/input.js";
 import { withOutput } from "../cli/output.js";
 
 function limitsOption(flags: LimitFlags) {
@@ -43,13 +43,17 @@ Examples:
       const src = await openInput(input, {}, "ber");
       const xml = opts.xml === undefined ? undefined : await readFile(opts.xml, "utf8");
       const bar = progress("export", src.size, program.opts<{ quiet?: boolean }>().quiet);
-      await withOutput(opts.output, [input], (out) => exportQemuStream(src.source, out, {
-          registry: registryFor(),
-          onProgress: (n) => bar.update(n),
-          ...limitsOption(opts),
-          ...(opts.format ? { container: opts.format } : {}),
-          ...(xml !== undefined ? { xml } : {}),
-        }),);
+      await readingInput(src, () =>
+        withOutput(opts.output, [input], (out) =>
+          exportQemuStream(src.source, out, {
+            registry: registryFor(),
+            onProgress: (n) => bar.update(n),
+            ...limitsOption(opts),
+            ...(opts.format ? { container: opts.format } : {}),
+            ...(xml !== undefined ? { xml } : {}),
+          }),
+        ),
+      );
       bar.done();
     });
   limitOptions(command, { ber: true });

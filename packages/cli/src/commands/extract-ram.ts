@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import { type ReconstructResult, blockFileName, fileRamSink, reconstructRam } from "@qber/ram";
 import { makeFolder, madeFile, moveMade } from "../cli/cleanup.js";
 import { print } from "../cli/context.js";
-import { berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
+import { type InputFlags, berOf, inputOptions, openInput, readingInput } from "../cli/input.js";
 import { counted, progress } from "../cli/progress.js";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
@@ -38,7 +38,7 @@ Examples:
       const stamp = `${process.pid}-${Date.now().toString(36)}`;
       let result: ReconstructResult;
       try {
-        [result] = await Promise.all([
+        [result] = await readingInput(input, () => Promise.all([
           reconstructRam(source, (block) => {
             const path = join(opts.output, blockFileName(block.name, taken));
             const tmp = `${path}.${stamp}.tmp`;
@@ -47,7 +47,7 @@ Examples:
             return fileRamSink(tmp, block.length);
           }, limits ? { limits } : {}),
           done,
-        ]);
+        ]));
       } finally {
         bar.done();
       }

@@ -3,7 +3,7 @@ import { type ByteSink, fileSource, rewriteDer } from "@qber/core";
 import { importQemuStream } from "@qber/qemu/bridge";
 import { registryFor } from "../cli/context.js";
 import { inContainer } from "@qber/qemu/input";
-import { openInput, type InputFlags, inputOptions } from "../cli/input.js";
+import { type InputFlags, inputOptions, openInput, readingInput } from "../cli/input.js";
 import { withOutput, withTemporary } from "../cli/output.js";
 import { progress } from "../cli/progress.js";
 import { type LimitFlags, importLimitsOf, limitOptions } from "../cli/limits.js";
@@ -33,14 +33,16 @@ Examples:
       const bar = progress("import", src.size, program.opts<{ quiet?: boolean }>().quiet);
       const libvirt = src.containers?.find((c) => c.kind === "libvirt-save");
       const convert = (out: ByteSink) =>
-        importQemuStream(src.source, out, {
-          registry: registryFor(),
-          ...importLimitsOf(opts),
-          onProgress: (n) => bar.update(n),
-          ...(libvirt ? { libvirtSave: libvirt.save.bytes } : {}),
-        }).catch((e: unknown) => {
-          throw inContainer(src, e);
-        });
+        readingInput(src, () =>
+          importQemuStream(src.source, out, {
+            registry: registryFor(),
+            ...importLimitsOf(opts),
+            onProgress: (n) => bar.update(n),
+            ...(libvirt ? { libvirtSave: libvirt.save.bytes } : {}),
+          }).catch((e: unknown) => {
+            throw inContainer(src, e);
+          }),
+        );
       const summary = opts.der
         ? await withTemporary(opts.output, async (tmp) => {
             const s = await withOutput(tmp, [input], convert);

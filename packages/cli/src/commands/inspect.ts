@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { readQcow2Snapshots } from "@qber/qemu/input";
 import { print, registryFor } from "../cli/context.js";
 import { containersJson, containersText, snapshotsJson, snapshotsText, table } from "../cli/containers.js";
-import { berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
+import { type InputFlags, berOf, inputOptions, openInput, readingInput } from "../cli/input.js";
 import { type InspectReport, inspectFile } from "@qber/snapshot/inspect";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
 
@@ -64,7 +64,7 @@ Examples:
       const input = await openInput(file, opts);
       const { source, done } = berOf(input, opts);
       const limits = decodeLimitsOf(opts);
-      const [report] = await Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false, ...(limits ? { limits } : {}) }), done]);
+      const [report] = await readingInput(input, () => Promise.all([inspectFile(source, { registry: registryFor(), fields: opts.fields ?? false, ...(limits ? { limits } : {}) }), done]));
       await print(
         opts.json
           ? JSON.stringify(input.containers?.length ? { containers: containersJson(input.containers), ...report } : report, null, 2) + "\n"

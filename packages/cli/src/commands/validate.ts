@@ -3,7 +3,7 @@ import { isQberError } from "@qber/core";
 import { print, registryFor } from "../cli/context.js";
 import { UsageError } from "../cli/errors.js";
 import { containersJson, containersText } from "../cli/containers.js";
-import { berOf, openInput, type InputFlags, inputOptions } from "../cli/input.js";
+import { type InputFlags, berOf, inputOptions, named, openInput } from "../cli/input.js";
 import { progress } from "../cli/progress.js";
 import { type Problem, type ValidationReport, problemOfError, validateFile } from "@qber/snapshot/validate";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";
@@ -78,7 +78,7 @@ Examples:
         const before = checked.r?.problems ?? [];
         report = { valid: false, problems: [...before, problemOfError(imported, "QEMU stream: ")], truncated: checked.r?.truncated ?? false };
       } else if (checked.e !== undefined) {
-        throw checked.e;
+        throw named(input, checked.e);
       } else {
         report = checked.r!;
       }

@@ -8,7 +8,7 @@ import { createRegistry } from "@qber/core";
 import { decodeLegacy, describeDevice, encodeLegacy, neededMismatches, validateState } from "@qber/vmstate";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { arbitraryState } from "../../../vmstate/test/arbitrary-state.js";
+import { arbitraryState } from "@qber/test-support";
 import { x86CpuDefaults, x86CpuDescription, x86CpuPlugin, x86CpuProblems, type X86CpuState } from "./x86-cpu.js";
 import { X86_CPU_SUBSECTIONS } from "./x86-cpu-subsections.js";
 

@@ -41,6 +41,9 @@ export function berSource(input: Input, options: ImportOptions = {}): BerSource 
   const done = importQemuStream(input.source, pipe, options).then(
     () => pipe.end(),
     (e: unknown) => {
+      // The reader stopped early (it found what it needed, or gave up): the
+      // conversion has nobody to write for, which is no failure of its own.
+      if (pipe.destroyed && !isQberError(e)) return;
       const error = inContainer(input, e) as Error;
       pipe.destroy(error);
       throw error;

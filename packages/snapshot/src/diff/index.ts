@@ -12,6 +12,7 @@ export {
   pageDiffers,
 } from "./diff.js";
 export { type FieldDifference, diffJson, keyPath } from "./fields.js";
+export { type FieldType, fieldTypeAt } from "./field-types.js";
 export {
   DEFAULT_XBZRLE_CACHE_BYTES,
   PAGE_FULL,
@@ -30,4 +31,4 @@ export {
   summarizeSnapshot,
 
 } from "./summary.js";
-export { type DiffTextOptions, renderDiffText } from "./text.js";
+export { type DiffTextOptions, SHORT_BYTES, renderDiffText } from "./text.js";

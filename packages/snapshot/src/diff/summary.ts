@@ -22,6 +22,7 @@ import { type SectionKind, SnapshotContext } from "@qber/qemu/classify";
 import { type RamBlockInfo, type RamBlockSink, RamReconstructor } from "@qber/ram";
 import { type DecodedByName, type InspectedSection, fullSection, ramSection } from "../inspect/inspected-section.js";
 import { deviceFields, jsonNumber, toJsonForm } from "../json-values.js";
+import type { TObject } from "typebox";
 import { ContentCache } from "./content-cache.js";
 import { type GuestPhysical, GuestMapReader } from "../dump/guest-map-reader.js";
 
@@ -53,6 +54,8 @@ export interface SectionState {
   readonly plugin?: string;
   /** The contents in JSON form: fields by name when decoded, else the raw entries (bigints as decimal strings, bytes as hex). */
   readonly fields: unknown;
+  /** The description the fields were decoded with (the plugin's, or one derived from the file's vmdesc): their types. */
+  readonly description?: TObject;
 }
 
 export interface RamBlockSummary {
@@ -187,7 +190,15 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
         const listed = fullSection(sec, kind, s.offset, s.length, d);
         sections.push(listed);
         const fields = deviceFields(d);
-        states.push({ ...identity, kind, decodedBy: d.by, ...(listed.plugin ? { plugin: listed.plugin } : {}), fields: fields === undefined ? toJsonForm(sec.contents.value) : fields });
+        const description = d.by === "blob" ? undefined : d.description;
+        states.push({
+          ...identity,
+          kind,
+          decodedBy: d.by,
+          ...(listed.plugin ? { plugin: listed.plugin } : {}),
+          fields: fields === undefined ? toJsonForm(sec.contents.value) : fields,
+          ...(description ? { description } : {}),
+        });
       } else {
         guest.add(sec);
         sections.push(fullSection(sec, kind, s.offset, s.length));

@@ -14,11 +14,11 @@
  */
 import { type ByteSink, type ByteSource, type DecodeLimits, FramedWriter, QberDecodeError, type Registry, emptyRegistry, encodeValue, readSections } from "@qber/core";
 import { defaultRegistry } from "@qber/devices";
-import { type DeviceDecoding, SnapshotContext } from "@qber/qemu/classify";
-import { deviceFields } from "../json-values.js";
-import { JSON_FORMAT, JSON_FORMAT_VERSION, type JsonFieldsView, type JsonSecFull, type Lengths, hexOf, pretty, secFullToJson } from "./model.js";
+import { SnapshotContext } from "@qber/qemu/classify";
+import { JSON_FORMAT, JSON_FORMAT_VERSION, type JsonSecFull, type Lengths, hexOf, pretty, secFullToJson } from "./model.js";
 import { type PassOutput, runPass } from "./pass-output.js";
 import { TextOut } from "./text-out.js";
+import { viewOf } from "./view.js";
 import { ByteWindow, Comparator, headerAt, tee } from "./window.js";
 import type { ImportOptions } from "@qber/qemu/bridge";
 import { type Input, readAsBer } from "@qber/qemu/input";
@@ -54,12 +54,6 @@ export interface DecodeJsonSummary {
 }
 
 const RAW_PIECE = 32 * 1024;
-
-function viewOf(d: DeviceDecoding): JsonFieldsView {
-  if (d.by === "plugin") return { by: "plugin", plugin: d.plugin.id, fields: deviceFields(d) };
-  if (d.by === "vmdesc") return { by: "vmdesc", fields: deviceFields(d) };
-  return { by: "none", ...(d.plugin ? { plugin: d.plugin.id } : {}), ...(d.error ? { error: `${d.error.field ? `${d.error.field}: ` : ""}${d.error.reason}` } : {}) };
-}
 
 export async function decodeToJson(source: ByteSource, sink: ByteSink, options: DecodeJsonOptions = {}): Promise<DecodeJsonSummary> {
   const context = new SnapshotContext(options.registry ?? defaultRegistry);

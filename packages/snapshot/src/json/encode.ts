@@ -31,12 +31,14 @@ import { defaultRegistry } from "@qber/devices";
 import { deviceProblems } from "../validate/device-problems.js";
 import { JsonReader } from "./json-reader.js";
 import { type PassOutput, runPass } from "./pass-output.js";
+import { staleView } from "./view.js";
 import { JSON_FORMAT, type Lengths, bigOf, bytesOf, jsonError, pageFromJson, secFullFromJson, shown } from "./model.js";
 
 /** What the JSON walk hands out, in file order. */
 interface Visitor {
   begin(framing: Lengths): void | Promise<void>;
-  full(bytes: Uint8Array, section: SecFull, index: number): Promise<void>;
+  /** A SecFull, with the `view` the JSON form gave it (undefined when none). */
+  full(bytes: Uint8Array, section: SecFull, index: number, view: unknown): Promise<void>;
   beginMin(id: bigint, lengths: Lengths, index: number): void;
   block(name: string): void;
   page(p: RamPage): Promise<void> | undefined;
@@ -134,7 +136,7 @@ async function sections(r: JsonReader, v: Visitor): Promise<void> {
     }
     if (o["type"] === "full") {
       const { bytes, section } = secFullBytes(o, where);
-      await v.full(bytes, section, index);
+      await v.full(bytes, section, index, o["view"]);
     } else if (o["type"] === "min") {
       if (!streamed) jsonError("a SecMin needs blocks (or raw)", where);
     } else {
@@ -317,11 +319,18 @@ async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, opt
       out = new FramedWriter(sink, f);
       out.begin(sizes?.top);
     },
-    full: async (bytes, section, index) => {
+    full: async (bytes, section, index, view) => {
       count = index + 1;
-      if (context.see(section) === "device" && check) {
-        for (const p of deviceProblems(section, context.decode(section), context.modelled)) {
-          if (problemCount++ < maxProblems) problems.push(`${section.name}${p.field ? ` ${p.field}` : ""}: ${p.reason} (sections[${index}])`);
+      if (context.see(section) === "device") {
+        const d = context.decode(section);
+        const stale = staleView(view, d);
+        if (stale !== undefined) {
+          jsonError(`${section.name}: ${stale}; encode writes contents and never reads the view: edit contents, and delete the view (or decode again)`, `sections[${index}]`);
+        }
+        if (check) {
+          for (const p of deviceProblems(section, d, context.modelled)) {
+            if (problemCount++ < maxProblems) problems.push(`${section.name}${p.field ? ` ${p.field}` : ""}: ${p.reason} (sections[${index}])`);
+          }
         }
       }
       await w().raw(bytes);

@@ -33,7 +33,7 @@ export type JsonContents =
   | { readonly oldblob: string }
   | { readonly ramblid: { readonly totalram: string; readonly blocks: readonly { readonly name: string; readonly len: string }[] } };
 
-/** A read-only view of a device section's fields; `encode` ignores it. */
+/** A read-only view of a device section's fields; `encode` refuses one that no longer matches `contents` (view.ts). */
 export interface JsonFieldsView {
   /** How the fields were named: a plugin, the file's vmdesc, or not at all (`error` says why). */
   readonly by: "plugin" | "vmdesc" | "none";

@@ -4,8 +4,9 @@
  * tree with values, and a map of each RAM block coloured by the kind each
  * page was last sent as — or, given two snapshots, what differs between
  * them: changed sections and fields highlighted, and a map of the RAM pages
- * that differ. RAM maps are downsampled (see ram-map.ts), so the page stays
- * small whatever the RAM size.
+ * that differ. RAM maps are downsampled (see ram-map.ts) and long arrays
+ * of device fields folded (see folds.ts), so the page stays small whatever
+ * the RAM size and however many registers a device has.
  */
 import { type ChangedSection, type SnapshotDiff, diffSummaries } from "../diff/diff.js";
 import { type FieldDifference, keyPath } from "../diff/fields.js";
@@ -13,6 +14,7 @@ import { PAGE_KIND_NAMES, PAGE_SIZE, type RamBlockSummary, type SectionState, ty
 import type { InspectedSection } from "../inspect/inspected-section.js";
 import type { GuestPhysical } from "../dump/guest-map-reader.js";
 import { CHANGE_NAMES, type CellMap, DEFAULT_MAX_CELLS, changeMap, kindMap } from "./ram-map.js";
+import { Folds, keptInView } from "./folds.js";
 
 export interface ReportFile {
   /** Shown as the file's name. */
@@ -105,22 +107,15 @@ function scalar(v: unknown): string {
 }
 
 /** A field tree; returns its HTML and whether it holds a changed field. */
-function fieldTree(value: unknown, path: string, label: string, changes: ReadonlyMap<string, FieldDifference>): { html: string; changed: boolean } {
+function fieldTree(value: unknown, path: string, label: string, changes: ReadonlyMap<string, FieldDifference>, folds: Folds): { html: string; changed: boolean } {
   const here = changes.get(path);
   const isArray = Array.isArray(value);
   if (typeof value === "object" && value !== null && (isArray || Object.keys(value).length > 0) && !(isArray && value.length === 0)) {
-    const entries: [string, string, unknown][] = isArray
-      ? value.map((v, i) => [`[${i}]`, `${path}[${i}]`, v])
-      : Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, keyPath(path, k), v]);
-    let changed = here !== undefined;
-    const items = entries.map(([k, p, v]) => {
-      const sub = fieldTree(v, p, k, changes);
-      if (sub.changed) changed = true;
-      return sub.html;
-    });
-    const count = isArray ? `[${entries.length}]` : `{${entries.length}}`;
+    const sub = entryList(value, path, changes, folds);
+    const changed = here !== undefined || sub.changed;
+    const count = isArray ? `[${value.length}]` : `{${Object.keys(value).length}}`;
     const note = here !== undefined ? ` <span class="was">was ${scalar(here.a)}</span>` : "";
-    const html = `<li><details class="node${changed ? " changed" : ""}"${changed ? " open" : ""} data-path="${esc(path)}"><summary><span class="k">${esc(label)}</span> <span class="count">${count}</span>${note}</summary><ul>${items.join("")}</ul></details></li>`;
+    const html = `<li><details class="node${changed ? " changed" : ""}"${changed ? " open" : ""} data-path="${esc(path)}"><summary><span class="k">${esc(label)}</span> <span class="count">${count}</span>${note}</summary><ul>${sub.html}</ul></details></li>`;
     return { html, changed };
   }
   if (here !== undefined) {
@@ -129,7 +124,34 @@ function fieldTree(value: unknown, path: string, label: string, changes: Readonl
   return { html: `<li class="leaf" data-path="${esc(path)}"><span class="k">${esc(label)}</span>: <span class="v">${scalar(value)}</span></li>`, changed: false };
 }
 
-function deviceNode(index: number, s: SectionState, state: "same" | "changed" | "only-a" | "only-b" | "", change: ChangedSection | undefined, names: readonly string[]): string {
+/** The list items of an object's or array's entries; a long array's middle folded away (folds.ts). */
+function entryList(value: object, path: string, changes: ReadonlyMap<string, FieldDifference>, folds: Folds): { html: string; changed: boolean } {
+  const entries: [string, string, unknown][] = Array.isArray(value)
+    ? value.map((v, i) => [`[${i}]`, `${path}[${i}]`, v])
+    : Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, keyPath(path, k), v]);
+  const n = Array.isArray(value) ? entries.length : 0;
+  let changed = false;
+  const out: string[] = [];
+  let hidden: string[] = [];
+  const fold = () => {
+    if (hidden.length > 0) out.push(folds.button(hidden.join(""), hidden.length));
+    hidden = [];
+  };
+  entries.forEach(([k, p, v], i) => {
+    const sub = fieldTree(v, p, k, changes, folds);
+    if (sub.changed) changed = true;
+    if (keptInView(i, n, sub.changed)) {
+      fold();
+      out.push(sub.html);
+    } else {
+      hidden.push(sub.html);
+    }
+  });
+  fold();
+  return { html: out.join(""), changed };
+}
+
+function deviceNode(index: number, s: SectionState, state: "same" | "changed" | "only-a" | "only-b" | "", change: ChangedSection | undefined, names: readonly string[], folds: Folds): string {
   const changes = new Map((change?.fields ?? []).map((f) => [f.path, f]));
   const meta = [`instance ${s.instance}`, change?.versionChanged ? `version ${change.version.a} → ${change.version.b}` : `version ${s.version}`, s.kind === "device" ? (s.decodedBy ?? "") + (s.plugin ? ` ${s.plugin}` : "") : s.kind];
   const badge =
@@ -143,10 +165,9 @@ function deviceNode(index: number, s: SectionState, state: "same" | "changed" | 
   let body: string;
   const f = s.fields;
   if (typeof f === "object" && f !== null) {
-    const entries = Array.isArray(f) ? f.map((v, i) => [`[${i}]`, `[${i}]`, v] as const) : Object.entries(f as Record<string, unknown>).map(([k, v]) => [k, keyPath("", k), v] as const);
-    body = `<ul class="fields">${entries.map(([k, p, v]) => fieldTree(v, p, k, changes).html).join("")}</ul>`;
+    body = `<ul class="fields">${entryList(f, "", changes, folds).html}</ul>`;
   } else {
-    body = `<ul class="fields">${fieldTree(f, "", "(contents)", changes).html}</ul>`;
+    body = `<ul class="fields">${fieldTree(f, "", "(contents)", changes, folds).html}</ul>`;
   }
   // Fields only in A have no node in B's tree: list them.
   const gone = (change?.fields ?? []).filter((d) => !("b" in d));
@@ -208,6 +229,7 @@ tr.changed td{background:var(--changed-bg)}
 .tables{display:flex;flex-wrap:wrap;gap:24px;align-items:flex-start}
 .toolbar{margin:6px 0 10px}
 button{font:inherit;font-size:12px;padding:3px 10px;border:1px solid var(--line);background:#f8fafc;border-radius:6px;cursor:pointer;margin-right:6px}
+button.more{font-family:inherit;font-size:11.5px;padding:0 8px;margin:1px 0;color:var(--accent)}
 details.device{border:1px solid var(--line);border-radius:6px;margin:4px 0;padding:2px 10px}
 details.device>summary{cursor:pointer;padding:4px 0}
 details.device.changed{border-color:var(--changed);background:var(--changed-bg)}
@@ -273,6 +295,19 @@ const SCRIPT = `
       cv.title = "offset 0x" + (first * 4096).toString(16) + (last > first ? "-0x" + ((last + 1) * 4096 - 1).toString(16) + " (" + (last - first + 1) + " pages)" : "") + ": " + data.names[m.palette][cellsOf(m)[cell]];
     });
   })(canvases[c]);
+  // A folded run of a long array: its list items, gzipped, inflated in place.
+  document.addEventListener("click", function (e) {
+    var b = e.target.closest ? e.target.closest("button[data-fold]") : null;
+    if (!b || b.disabled) return;
+    b.disabled = true;
+    var packed = atob(data.folds[+b.getAttribute("data-fold")]), bytes = new Uint8Array(packed.length);
+    for (var i = 0; i < packed.length; i++) bytes[i] = packed.charCodeAt(i);
+    new Response(new Blob([bytes]).stream().pipeThrough(new DecompressionStream("gzip"))).text().then(function (html) {
+      var li = b.parentNode;
+      li.insertAdjacentHTML("afterend", html);
+      li.remove();
+    }, function (err) { b.textContent = "cannot unfold here: " + err; });
+  });
   document.querySelectorAll("button[data-expand]").forEach(function (b) {
     b.addEventListener("click", function () {
       var open = b.getAttribute("data-expand") === "all";
@@ -286,6 +321,7 @@ const SCRIPT = `
 export function renderReport(a: ReportFile, b?: ReportFile, options: ReportOptions = {}): string {
   const maxCells = options.maxCellsPerBlock ?? DEFAULT_MAX_CELLS;
   const maps = new Maps();
+  const folds = new Folds();
   const names = b ? [a.name, b.name] : [a.name];
   const diff = b ? diffSummaries(a.summary, b.summary, { names: [a.name, b.name] }) : undefined;
   const title = options.title ?? (b ? `qber report: ${a.name} vs ${b.name}` : `qber report: ${a.name}`);
@@ -330,11 +366,11 @@ export function renderReport(a: ReportFile, b?: ReportFile, options: ReportOptio
       const k = `${s.name}\u0000${s.instance}`;
       const other = inB.get(k);
       const change = changedBy.get(k);
-      parts.push(deviceNode(i++, other ?? s, other === undefined ? "only-a" : change ? "changed" : "same", change, names));
+      parts.push(deviceNode(i++, other ?? s, other === undefined ? "only-a" : change ? "changed" : "same", change, names, folds));
     }
-    for (const s of b.summary.states) if (!inA.has(`${s.name}\u0000${s.instance}`)) parts.push(deviceNode(i++, s, "only-b", undefined, names));
+    for (const s of b.summary.states) if (!inA.has(`${s.name}\u0000${s.instance}`)) parts.push(deviceNode(i++, s, "only-b", undefined, names, folds));
   } else {
-    a.summary.states.forEach((s, i) => parts.push(deviceNode(i, s, "", undefined, names)));
+    a.summary.states.forEach((s, i) => parts.push(deviceNode(i, s, "", undefined, names, folds)));
   }
   parts.push(`</div></section>`);
 
@@ -373,6 +409,7 @@ export function renderReport(a: ReportFile, b?: ReportFile, options: ReportOptio
     palettes: { kinds: PAGE_KIND_NAMES.map((k) => KIND_COLOURS[k]), changes: CHANGE_NAMES.map((k) => CHANGE_COLOURS[k]) },
     names: { kinds: PAGE_KIND_NAMES.map((k) => KIND_LABELS[k]), changes: CHANGE_NAMES.map((k) => CHANGE_LABELS[k]) },
     maps: maps.list,
+    folds: folds.list,
   };
   const json = JSON.stringify(data).replace(/</g, "\\u003c");
   return `<!doctype html>

@@ -4,12 +4,17 @@
  * generated small, and generated before the fields that use them).
  */
 import fc from "fast-check";
-import type { Extent } from "../src/annotation.js";
-import { compileVmsd, type ElementModel, type FieldModel, type VmsdModel } from "../src/model.js";
-import { intRange } from "../src/scalars.js";
+import { type ElementModel, type FieldModel, type VmsdModel, compileVmsd } from "@qber/vmstate";
 import type { TObject } from "typebox";
 
 type Obj = Record<string, unknown>;
+type Extent = NonNullable<FieldModel["count"]>;
+
+/** The values of an integer of `bits` bits. */
+function intRange(bits: number, signed: boolean): { min: bigint; max: bigint } {
+  const b = BigInt(bits);
+  return signed ? { min: -(1n << (b - 1n)), max: (1n << (b - 1n)) - 1n } : { min: 0n, max: (1n << b) - 1n };
+}
 
 function countKeys(model: VmsdModel, out = new Set<string>()): Set<string> {
   const add = (e: Extent | undefined): void => {

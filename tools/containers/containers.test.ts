@@ -10,12 +10,11 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { isQberError, readSections } from "@qber/core";
-import { exportQemuStream, importQemuStream, openFile, openStream, readAsBer } from "../src/index.js";
-import { LIBVIRT_HEADER_SIZE, MissingProgramError, parseXml } from "../src/containers/index.js";
-import { COOKIE_XML, DOMAIN_XML, compress, libvirtImage, mappedRamFile, qcow2Image, splitRam } from "../../../tools/lib/container-builders.js";
-import { buildLibvirtSave } from "../src/containers/index.js";
+import { exportQemuStream, importQemuStream, openFile, openStream, readAsBer } from "@qber/qemu";
+import { LIBVIRT_HEADER_SIZE, MissingProgramError, buildLibvirtSave, parseXml } from "@qber/qemu/containers";
+import { COOKIE_XML, DOMAIN_XML, compress, libvirtImage, mappedRamFile, qcow2Image, splitRam } from "./builders.js";
 
-const mig = readFileSync(resolve(import.meta.dirname, "../../../fixtures/qemu-7.2/pc-paused.mig"));
+const mig = readFileSync(resolve(import.meta.dirname, "../../fixtures/qemu-7.2/pc-paused.mig"));
 const dir = mkdtempSync(join(tmpdir(), "qber-containers-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
