@@ -61,7 +61,11 @@ export async function runOne(input: FuzzInput, stats: Stats, options: RunOptions
  */
 export async function warmUp(corpus: Corpus, target: Target): Promise<void> {
   const seeds: Uint8Array[] =
-    target === "ber" ? corpus.miniBer.map((s) => s.bytes) : target === "qemu" ? corpus.miniMig.map((s) => s.bytes) : corpus.json.map((s) => new Uint8Array(Buffer.from(s.text)));
+    target === "ber"
+      ? corpus.miniBer.map((s) => s.bytes)
+      : target === "qemu"
+        ? corpus.miniMig.map((s) => s.bytes)
+        : corpus.json.map((s) => new Uint8Array(Buffer.from(s.text)));
   for (const bytes of seeds) {
     for (const validate of target === "json" ? [true, false] : [true]) {
       try {
@@ -93,7 +97,9 @@ export async function runRange(corpus: Corpus, target: Target, seed: number, fro
       await runOne(input, stats, options);
       const rss = memoryOverLimit(memory, maxRss, rssState);
       if (rss !== undefined) {
-        stats.failures.push(failureOf(input, "memory", `resident memory reached ${(rss / 2 ** 20).toFixed(0)} MiB (limit ${(maxRss / 2 ** 20).toFixed(0)} MiB)`, 0));
+        stats.failures.push(
+          failureOf(input, "memory", `resident memory reached ${(rss / 2 ** 20).toFixed(0)} MiB (limit ${(maxRss / 2 ** 20).toFixed(0)} MiB)`, 0),
+        );
       }
     }
     // Let rejections of promises dropped by the last input surface.

@@ -28,7 +28,11 @@ Examples:
     .action(async (input: string, opts: { output: string } & LimitFlags) => {
       const src = await openInput(input, "ber");
       const bar = progress("export", src.size, program.opts<{ quiet?: boolean }>().quiet);
-      await readingInput(src, () => withOutput(opts.output, [input], (out) => exportQemuStream(src.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n), ...limitsOption(opts) })));
+      await readingInput(src, () =>
+        withOutput(opts.output, [input], (out) =>
+          exportQemuStream(src.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n), ...limitsOption(opts) }),
+        ),
+      );
       bar.done();
     });
   limitOptions(command, { ber: true });

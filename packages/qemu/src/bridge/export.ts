@@ -113,7 +113,11 @@ class Exporter {
       w.sectionStart("start", id, s.name, Number(s.instanceId), Number(s.versionId));
       const extras = new Map((this.info.ramBlocks ?? []).map((b) => [b.name, b]));
       const blocks: RamBlock[] = c.value.blocks.map((b) => ({ name: b.name, length: Number(b.len), ...extras.get(b.name) }));
-      w.bytes(writeRamRecords([{ kind: "mem-size", total: Number(c.value.totalram), blocks }, { kind: "eos" }], this.ram, { ignoreShared: blocks.some((b) => b.mrAddr !== undefined) }));
+      w.bytes(
+        writeRamRecords([{ kind: "mem-size", total: Number(c.value.totalram), blocks }, { kind: "eos" }], this.ram, {
+          ignoreShared: blocks.some((b) => b.mrAddr !== undefined),
+        }),
+      );
       this.footer(id);
       return;
     }

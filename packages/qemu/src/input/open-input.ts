@@ -19,8 +19,13 @@ export interface Input {
 const FORMAT_NAMES: Record<SnapshotFormat, string> = { ber: "qber BER file", qemu: "QEMU migration stream" };
 
 function notASnapshot(name: string, head: Uint8Array): QberDecodeError {
-  const got = Buffer.from(head.subarray(0, 4)).toString("hex").replace(/(..)(?!$)/g, "$1 ");
-  return new QberDecodeError(`${name}: not a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d); it starts with ${got || "nothing"}`, {});
+  const got = Buffer.from(head.subarray(0, 4))
+    .toString("hex")
+    .replace(/(..)(?!$)/g, "$1 ");
+  return new QberDecodeError(
+    `${name}: not a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d); it starts with ${got || "nothing"}`,
+    {},
+  );
 }
 
 function checked(input: Input, expect: SnapshotFormat | undefined): Input {
