@@ -31,7 +31,7 @@ function countKeys(model: VmsdModel, out = new Set<string>()): Set<string> {
 
 function extent(e: Extent, scope: readonly Obj[]): number {
   if (typeof e === "number") return e;
-  const holder = scope.find((o) => Object.prototype.hasOwnProperty.call(o, e.from));
+  const holder = scope.find((o) => Object.hasOwn(o, e.from));
   let n = Number(holder?.[e.from] ?? 0);
   if (e.unit === "bits") n = Math.ceil(n / 64) * 8;
   return n * (e.multiply ?? 1);
@@ -80,7 +80,9 @@ function vmsd(model: VmsdModel, version: number, parents: readonly Obj[], counts
   }
   for (const s of model.subsections) {
     arb = arb.chain((obj) =>
-      fc.option(vmsd(s.model, s.model.info.version, [obj, ...parents], counts), { nil: undefined }).map((v) => (v === undefined ? obj : { ...obj, [s.key]: v })),
+      fc
+        .option(vmsd(s.model, s.model.info.version, [obj, ...parents], counts), { nil: undefined })
+        .map((v) => (v === undefined ? obj : { ...obj, [s.key]: v })),
     );
   }
   return arb;

@@ -35,10 +35,27 @@ export function walkStream(buf: Uint8Array, onFull: (s: FullSection, index: numb
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let pos = 0;
   const u8 = (): number => buf[pos++] as number;
-  const be16 = (): number => { const v = view.getUint16(pos); pos += 2; return v; };
-  const be32 = (): number => { const v = view.getUint32(pos); pos += 4; return v; };
-  const be64 = (): bigint => { const v = view.getBigUint64(pos); pos += 8; return v; };
-  const str = (): string => { const n = u8(); const s = new TextDecoder("latin1").decode(buf.subarray(pos, pos + n)); pos += n; return s; };
+  const be16 = (): number => {
+    const v = view.getUint16(pos);
+    pos += 2;
+    return v;
+  };
+  const be32 = (): number => {
+    const v = view.getUint32(pos);
+    pos += 4;
+    return v;
+  };
+  const be64 = (): bigint => {
+    const v = view.getBigUint64(pos);
+    pos += 8;
+    return v;
+  };
+  const str = (): string => {
+    const n = u8();
+    const s = new TextDecoder("latin1").decode(buf.subarray(pos, pos + n));
+    pos += n;
+    return s;
+  };
   const footer = (id: number): void => {
     if (buf[pos] !== 0x7e) return;
     pos++;
@@ -51,14 +68,19 @@ export function walkStream(buf: Uint8Array, onFull: (s: FullSection, index: numb
   if (be32() !== 3) throw new Error("bad version");
   if (buf[pos] === 0x07) {
     pos++;
-    { const n = be32(); pos += n; }
+    {
+      const n = be32();
+      pos += n;
+    }
     while (buf[pos] === 0x05) {
       pos++;
       const name = str();
       be32();
       if (name === "configuration/target-page-bits") be32();
-      else if (name === "configuration/capabilities") { const n = be32(); for (let i = 0; i < n; i++) str(); }
-      else if (name === "configuration/uuid") pos += 16;
+      else if (name === "configuration/capabilities") {
+        const n = be32();
+        for (let i = 0; i < n; i++) str();
+      } else if (name === "configuration/uuid") pos += 16;
       else throw new Error(`unknown configuration subsection ${name}`);
     }
   }
@@ -69,29 +91,46 @@ export function walkStream(buf: Uint8Array, onFull: (s: FullSection, index: numb
       let total = hdr & ~0xfffn;
       if (flags & RAM_FLAG.EOS) return;
       if (flags & RAM_FLAG.MEM_SIZE) {
-        while (total > 0n) { str(); total -= be64(); }
+        while (total > 0n) {
+          str();
+          total -= be64();
+        }
         continue;
       }
       if (!(flags & RAM_FLAG.CONTINUE)) str();
       const kind = flags & ~RAM_FLAG.CONTINUE;
       if (kind === RAM_FLAG.ZERO) pos += 1;
       else if (kind === RAM_FLAG.PAGE) pos += PAGE_SIZE;
-      else if (kind === RAM_FLAG.XBZRLE) { pos += 1; const n = be16(); pos += n; }
-      else if (kind === RAM_FLAG.COMPRESS) { const n = be32(); pos += n; }
-      else throw new Error(`RAM flags 0x${flags.toString(16)}`);
+      else if (kind === RAM_FLAG.XBZRLE) {
+        pos += 1;
+        const n = be16();
+        pos += n;
+      } else if (kind === RAM_FLAG.COMPRESS) {
+        const n = be32();
+        pos += n;
+      } else throw new Error(`RAM flags 0x${flags.toString(16)}`);
     }
   };
   const fulls: (FullSection & { bodyLength: number })[] = [];
   for (;;) {
     const type = u8();
     if (type === 0x00) break;
-    if (type === 0x08) { be16(); const n = be16(); pos += n; continue; }
+    if (type === 0x08) {
+      be16();
+      const n = be16();
+      pos += n;
+      continue;
+    }
     if (type === 0x01 || type === 0x04) {
       const id = be32();
       const idstr = str();
       const instance = be32();
       const version = be32();
-      if (type === 0x01) { ramBody(); footer(id); continue; }
+      if (type === 0x01) {
+        ramBody();
+        footer(id);
+        continue;
+      }
       const s = { id, idstr, instance, version, bodyOffset: pos };
       const bodyLength = onFull(s, fulls.length);
       pos += bodyLength;
@@ -100,7 +139,12 @@ export function walkStream(buf: Uint8Array, onFull: (s: FullSection, index: numb
       fulls.push({ ...s, bodyLength });
       continue;
     }
-    if (type === 0x02 || type === 0x03) { const id = be32(); ramBody(); footer(id); continue; }
+    if (type === 0x02 || type === 0x03) {
+      const id = be32();
+      ramBody();
+      footer(id);
+      continue;
+    }
     throw new Error(`section type 0x${type.toString(16)} at ${pos - 1}`);
   }
   const vm = findVmdescRecord(buf);

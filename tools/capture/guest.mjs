@@ -19,8 +19,8 @@
 //             `invlpg [edi]` so that QEMU 7.2 TCG re-arms dirty tracking for the page
 //             (see README: without it pages are only tracked once).
 
-import { writeFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { writeFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 
 export const LOAD_ADDR = 0x7c00;
 export const BIOS_SIZE = 256 * 1024;
@@ -40,9 +40,9 @@ function link(items, origin) {
     const out = [];
     for (const it of items) {
       if (Array.isArray(it)) out.push(...it);
-      else if (typeof it === 'function') out.push(...it(lab, origin + out.length));
+      else if (typeof it === "function") out.push(...it(lab, origin + out.length));
       else if (it.label) labels[it.label] = origin + out.length;
-      else throw new Error('bad item');
+      else throw new Error("bad item");
     }
     return out;
   };
@@ -70,31 +70,34 @@ function bootSector(code) {
 // ---------------------------------------------------------------------------------------
 // hello
 
-export const HELLO_MESSAGE = 'hello from qber\n';
+export const HELLO_MESSAGE = "hello from qber\n";
 
 export function helloSector() {
-  const msg = [...Buffer.from(HELLO_MESSAGE, 'latin1'), 0];
-  const { bytes, labels } = link([
-    // --- 16-bit real mode, CS:IP = 0000:7c00 ---
-    [0xfa],                                   // cli
-    [0xfc],                                   // cld
-    [0x31, 0xc0],                             // xor ax, ax
-    [0x8e, 0xd8],                             // mov ds, ax
-    (L) => [0xbe, ...le16(L.msg)],            // mov si, msg
-    [0xba, 0xe9, 0x00],                       // mov dx, 0x00e9
-    { label: 'next' },
-    [0xac],                                   // lodsb                 ; al = [ds:si++]
-    [0x84, 0xc0],                             // test al, al
-    (L, h) => [0x74, rel8(L.halt, h)],        // jz halt
-    [0xee],                                   // out dx, al            ; debugcon
-    (L, h) => [0xeb, rel8(L.next, h)],        // jmp next
-    { label: 'halt' },
-    [0xfa],                                   // cli
-    [0xf4],                                   // hlt
-    (L, h) => [0xeb, rel8(L.halt, h)],        // jmp halt
-    { label: 'msg' },
-    msg,                                      // db "hello from qber", 10, 0
-  ], LOAD_ADDR);
+  const msg = [...Buffer.from(HELLO_MESSAGE, "latin1"), 0];
+  const { bytes, labels } = link(
+    [
+      // --- 16-bit real mode, CS:IP = 0000:7c00 ---
+      [0xfa], // cli
+      [0xfc], // cld
+      [0x31, 0xc0], // xor ax, ax
+      [0x8e, 0xd8], // mov ds, ax
+      (L) => [0xbe, ...le16(L.msg)], // mov si, msg
+      [0xba, 0xe9, 0x00], // mov dx, 0x00e9
+      { label: "next" },
+      [0xac], // lodsb                 ; al = [ds:si++]
+      [0x84, 0xc0], // test al, al
+      (L, h) => [0x74, rel8(L.halt, h)], // jz halt
+      [0xee], // out dx, al            ; debugcon
+      (L, h) => [0xeb, rel8(L.next, h)], // jmp next
+      { label: "halt" },
+      [0xfa], // cli
+      [0xf4], // hlt
+      (L, h) => [0xeb, rel8(L.halt, h)], // jmp halt
+      { label: "msg" },
+      msg, // db "hello from qber", 10, 0
+    ],
+    LOAD_ADDR,
+  );
   return { sector: bootSector(bytes), labels };
 }
 
@@ -113,11 +116,11 @@ export function helloSector() {
  * All pages are above 1 MiB (below 32 MiB) and therefore not in a ROM/VGA window.
  */
 export const DIRTIER_CLASSES = [
-  { name: 'small',  first: 0x00100000, step: 0x000c4000, pages: 24, stores: 1,    spacing: 0 },
-  { name: 'few',    first: 0x00102000, step: 0x00188000, pages: 12, stores: 4,    spacing: 0x400 },
-  { name: 'medium', first: 0x00104000, step: 0x00310000, pages: 6,  stores: 32,   spacing: 0x80 },
-  { name: 'large',  first: 0x00106000, step: 0x00620000, pages: 3,  stores: 256,  spacing: 4 },
-  { name: 'full',   first: 0x00108000, step: 0x00930000, pages: 2,  stores: 1024, spacing: 4 },
+  { name: "small", first: 0x00100000, step: 0x000c4000, pages: 24, stores: 1, spacing: 0 },
+  { name: "few", first: 0x00102000, step: 0x00188000, pages: 12, stores: 4, spacing: 0x400 },
+  { name: "medium", first: 0x00104000, step: 0x00310000, pages: 6, stores: 32, spacing: 0x80 },
+  { name: "large", first: 0x00106000, step: 0x00620000, pages: 3, stores: 256, spacing: 4 },
+  { name: "full", first: 0x00108000, step: 0x00930000, pages: 2, stores: 1024, spacing: 4 },
 ];
 
 export function dirtierPages() {
@@ -136,62 +139,65 @@ export function dirtierSector({ invlpg = true } = {}) {
   }
   table.push(...le32(0)); // terminator (first == 0)
 
-  const { bytes, labels } = link([
-    // --- 16-bit real mode, CS:IP = 0000:7c00 ---
-    [0xfa],                                   // cli
-    [0xfc],                                   // cld
-    [0x31, 0xc0],                             // xor ax, ax
-    [0x8e, 0xd8],                             // mov ds, ax
-    [0x8e, 0xd0],                             // mov ss, ax
-    [0xbc, ...le16(LOAD_ADDR)],               // mov sp, 0x7c00
-    (L) => [0x0f, 0x01, 0x16, ...le16(L.gdtr)], // lgdt [gdtr]
-    [0x0f, 0x20, 0xc0],                       // mov eax, cr0
-    [0x66, 0x83, 0xc8, 0x01],                 // or eax, 1              ; CR0.PE
-    [0x0f, 0x22, 0xc0],                       // mov cr0, eax
-    (L) => [0xea, ...le16(L.pm32), 0x08, 0x00], // jmp 0x0008:pm32       ; load 32-bit CS
-    // --- 32-bit protected mode, flat segments, paging off ---
-    { label: 'pm32' },
-    [0x66, 0xb8, 0x10, 0x00],                 // mov ax, 0x0010         ; data selector
-    [0x8e, 0xd8],                             // mov ds, ax
-    [0x8e, 0xc0],                             // mov es, ax
-    [0x8e, 0xd0],                             // mov ss, ax
-    [0x8e, 0xe0],                             // mov fs, ax
-    [0x8e, 0xe8],                             // mov gs, ax
-    [0xbc, ...le32(LOAD_ADDR)],               // mov esp, 0x7c00
-    [0x31, 0xc9],                             // xor ecx, ecx           ; pass counter
-    { label: 'pass' },
-    [0x41],                                   // inc ecx
-    [0x69, 0xe9, 0x01, 0x01, 0x01, 0x01],     // imul ebp, ecx, 0x01010101 ; value to store
-    (L) => [0xbe, ...le32(L.table)],          // mov esi, table
-    { label: 'cls' },
-    [0x8b, 0x06],                             // mov eax, [esi]         ; first page
-    [0x85, 0xc0],                             // test eax, eax
-    (L, h) => [0x74, rel8(L.pass, h)],        // jz pass                ; end of table
-    [0x8b, 0x56, 0x08],                       // mov edx, [esi+8]       ; page count
-    { label: 'page' },
-    [0x89, 0xc7],                             // mov edi, eax           ; store cursor
-    [0x8b, 0x5e, 0x0c],                       // mov ebx, [esi+12]      ; stores per page
-    { label: 'store' },
-    invlpg ? [0x0f, 0x01, 0x3f] : [],         // invlpg [edi]           ; re-arm dirty tracking
-    [0x89, 0x2f],                             // mov [edi], ebp
-    [0x03, 0x7e, 0x10],                       // add edi, [esi+16]      ; spacing
-    [0x4b],                                   // dec ebx
-    (L, h) => [0x75, rel8(L.store, h)],       // jnz store
-    [0x03, 0x46, 0x04],                       // add eax, [esi+4]       ; next page
-    [0x4a],                                   // dec edx
-    (L, h) => [0x75, rel8(L.page, h)],        // jnz page
-    [0x83, 0xc6, 0x14],                       // add esi, 20            ; next class
-    (L, h) => [0xeb, rel8(L.cls, h)],         // jmp cls
-    // --- data ---
-    { label: 'gdt' },
-    [0, 0, 0, 0, 0, 0, 0, 0],                 // null descriptor
-    [0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0],     // 0x08: code, base 0, limit 4 GiB, 32-bit, ring 0
-    [0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0],     // 0x10: data, base 0, limit 4 GiB, r/w
-    { label: 'gdtr' },
-    (L) => [...le16(23), ...le32(L.gdt)],     // dw gdt_end-gdt-1, dd gdt
-    { label: 'table' },
-    table,                                    // class table, 5 dwords per class, 0-terminated
-  ], LOAD_ADDR);
+  const { bytes, labels } = link(
+    [
+      // --- 16-bit real mode, CS:IP = 0000:7c00 ---
+      [0xfa], // cli
+      [0xfc], // cld
+      [0x31, 0xc0], // xor ax, ax
+      [0x8e, 0xd8], // mov ds, ax
+      [0x8e, 0xd0], // mov ss, ax
+      [0xbc, ...le16(LOAD_ADDR)], // mov sp, 0x7c00
+      (L) => [0x0f, 0x01, 0x16, ...le16(L.gdtr)], // lgdt [gdtr]
+      [0x0f, 0x20, 0xc0], // mov eax, cr0
+      [0x66, 0x83, 0xc8, 0x01], // or eax, 1              ; CR0.PE
+      [0x0f, 0x22, 0xc0], // mov cr0, eax
+      (L) => [0xea, ...le16(L.pm32), 0x08, 0x00], // jmp 0x0008:pm32       ; load 32-bit CS
+      // --- 32-bit protected mode, flat segments, paging off ---
+      { label: "pm32" },
+      [0x66, 0xb8, 0x10, 0x00], // mov ax, 0x0010         ; data selector
+      [0x8e, 0xd8], // mov ds, ax
+      [0x8e, 0xc0], // mov es, ax
+      [0x8e, 0xd0], // mov ss, ax
+      [0x8e, 0xe0], // mov fs, ax
+      [0x8e, 0xe8], // mov gs, ax
+      [0xbc, ...le32(LOAD_ADDR)], // mov esp, 0x7c00
+      [0x31, 0xc9], // xor ecx, ecx           ; pass counter
+      { label: "pass" },
+      [0x41], // inc ecx
+      [0x69, 0xe9, 0x01, 0x01, 0x01, 0x01], // imul ebp, ecx, 0x01010101 ; value to store
+      (L) => [0xbe, ...le32(L.table)], // mov esi, table
+      { label: "cls" },
+      [0x8b, 0x06], // mov eax, [esi]         ; first page
+      [0x85, 0xc0], // test eax, eax
+      (L, h) => [0x74, rel8(L.pass, h)], // jz pass                ; end of table
+      [0x8b, 0x56, 0x08], // mov edx, [esi+8]       ; page count
+      { label: "page" },
+      [0x89, 0xc7], // mov edi, eax           ; store cursor
+      [0x8b, 0x5e, 0x0c], // mov ebx, [esi+12]      ; stores per page
+      { label: "store" },
+      invlpg ? [0x0f, 0x01, 0x3f] : [], // invlpg [edi]           ; re-arm dirty tracking
+      [0x89, 0x2f], // mov [edi], ebp
+      [0x03, 0x7e, 0x10], // add edi, [esi+16]      ; spacing
+      [0x4b], // dec ebx
+      (L, h) => [0x75, rel8(L.store, h)], // jnz store
+      [0x03, 0x46, 0x04], // add eax, [esi+4]       ; next page
+      [0x4a], // dec edx
+      (L, h) => [0x75, rel8(L.page, h)], // jnz page
+      [0x83, 0xc6, 0x14], // add esi, 20            ; next class
+      (L, h) => [0xeb, rel8(L.cls, h)], // jmp cls
+      // --- data ---
+      { label: "gdt" },
+      [0, 0, 0, 0, 0, 0, 0, 0], // null descriptor
+      [0xff, 0xff, 0, 0, 0, 0x9a, 0xcf, 0], // 0x08: code, base 0, limit 4 GiB, 32-bit, ring 0
+      [0xff, 0xff, 0, 0, 0, 0x92, 0xcf, 0], // 0x10: data, base 0, limit 4 GiB, r/w
+      { label: "gdtr" },
+      (L) => [...le16(23), ...le32(L.gdt)], // dw gdt_end-gdt-1, dd gdt
+      { label: "table" },
+      table, // class table, 5 dwords per class, 0-terminated
+    ],
+    LOAD_ADDR,
+  );
   return { sector: bootSector(bytes), labels };
 }
 
@@ -205,29 +211,32 @@ export function dirtierSector({ invlpg = true } = {}) {
  * there with DL=0x80. Nothing else is initialised (no IVT, no PCI setup).
  */
 export function biosImage(sector) {
-  if (sector.length !== 512) throw new Error('sector must be 512 bytes');
+  if (sector.length !== 512) throw new Error("sector must be 512 bytes");
   const img = new Uint8Array(BIOS_SIZE);
   const segBase = BIOS_SIZE - 0x10000; // image offset of F000:0000
   const SECTOR_OFF = 0x0200;
-  const { bytes: stub } = link([
-    // --- 16-bit real mode, CS = F000 ---
-    [0xfa],                                   // cli
-    [0xfc],                                   // cld
-    [0x31, 0xc0],                             // xor ax, ax
-    [0x8e, 0xc0],                             // mov es, ax
-    [0x8e, 0xd0],                             // mov ss, ax
-    [0xbc, ...le16(LOAD_ADDR)],               // mov sp, 0x7c00
-    [0xb8, 0x00, 0xf0],                       // mov ax, 0xf000
-    [0x8e, 0xd8],                             // mov ds, ax
-    [0xbe, ...le16(SECTOR_OFF)],              // mov si, 0x0200         ; sector copy in ROM
-    [0xbf, ...le16(LOAD_ADDR)],               // mov di, 0x7c00
-    [0xb9, 0x00, 0x01],                       // mov cx, 256            ; words
-    [0xf3, 0xa5],                             // rep movsw
-    [0x31, 0xc0],                             // xor ax, ax
-    [0x8e, 0xd8],                             // mov ds, ax
-    [0xb2, 0x80],                             // mov dl, 0x80           ; "boot drive"
-    [0xea, ...le16(LOAD_ADDR), 0x00, 0x00],   // jmp 0000:7c00
-  ], 0);
+  const { bytes: stub } = link(
+    [
+      // --- 16-bit real mode, CS = F000 ---
+      [0xfa], // cli
+      [0xfc], // cld
+      [0x31, 0xc0], // xor ax, ax
+      [0x8e, 0xc0], // mov es, ax
+      [0x8e, 0xd0], // mov ss, ax
+      [0xbc, ...le16(LOAD_ADDR)], // mov sp, 0x7c00
+      [0xb8, 0x00, 0xf0], // mov ax, 0xf000
+      [0x8e, 0xd8], // mov ds, ax
+      [0xbe, ...le16(SECTOR_OFF)], // mov si, 0x0200         ; sector copy in ROM
+      [0xbf, ...le16(LOAD_ADDR)], // mov di, 0x7c00
+      [0xb9, 0x00, 0x01], // mov cx, 256            ; words
+      [0xf3, 0xa5], // rep movsw
+      [0x31, 0xc0], // xor ax, ax
+      [0x8e, 0xd8], // mov ds, ax
+      [0xb2, 0x80], // mov dl, 0x80           ; "boot drive"
+      [0xea, ...le16(LOAD_ADDR), 0x00, 0x00], // jmp 0000:7c00
+    ],
+    0,
+  );
   img.set(stub, segBase);
   img.set(sector, segBase + SECTOR_OFF);
   // reset vector at F000:FFF0 (image end - 16)
@@ -238,17 +247,17 @@ export function biosImage(sector) {
 export const GUESTS = {
   hello: () => helloSector().sector,
   dirtier: () => dirtierSector().sector,
-  'dirtier-noinvlpg': () => dirtierSector({ invlpg: false }).sector,
+  "dirtier-noinvlpg": () => dirtierSector({ invlpg: false }).sector,
 };
 
 // CLI
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   const [name, out, ...flags] = process.argv.slice(2);
   if (!GUESTS[name] || !out) {
-    console.error(`usage: node guest.mjs <${Object.keys(GUESTS).join('|')}> <out-file> [--bios]`);
+    console.error(`usage: node guest.mjs <${Object.keys(GUESTS).join("|")}> <out-file> [--bios]`);
     process.exit(2);
   }
   const sector = GUESTS[name]();
-  writeFileSync(out, flags.includes('--bios') ? biosImage(sector) : sector);
-  console.log(`${out}: ${flags.includes('--bios') ? 'bios image' : 'boot sector'} for ${name}`);
+  writeFileSync(out, flags.includes("--bios") ? biosImage(sector) : sector);
+  console.log(`${out}: ${flags.includes("--bios") ? "bios image" : "boot sector"} for ${name}`);
 }

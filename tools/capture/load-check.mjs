@@ -8,52 +8,59 @@
 // -S kept so it stays paused after loading; the -bios guest image is replaced by QEMU's
 // default firmware of the same size, since pc.bios travels in the stream).
 
-import { spawn } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { QmpClient } from './qmp.mjs';
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { QmpClient } from "./qmp.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
-const md5 = (b) => createHash('md5').update(b).digest('hex');
+const md5 = (b) => createHash("md5").update(b).digest("hex");
 
 /** Strip lines that legitimately differ between source and destination. */
 function normRegs(text) {
-  return text.split(/\r?\n/).filter((l) => l.trim()).join('\n');
+  return text
+    .split(/\r?\n/)
+    .filter((l) => l.trim())
+    .join("\n");
 }
 
-export async function loadCheck(migFile, { qemu = process.env.QEMU || 'qemu-system-x86_64', incoming, resume = false } = {}) {
-  const side = JSON.parse(readFileSync(`${migFile}.json`, 'utf8'));
-  const tmp = mkdtempSync(join(tmpdir(), 'qber-loadcheck-'));
-  if (side.files?.['disk.img']) writeFileSync(join(tmp, 'disk.img'), Buffer.alloc(side.files['disk.img'].bytes));
+export async function loadCheck(migFile, { qemu = process.env.QEMU || "qemu-system-x86_64", incoming, resume = false } = {}) {
+  const side = JSON.parse(readFileSync(`${migFile}.json`, "utf8"));
+  const tmp = mkdtempSync(join(tmpdir(), "qber-loadcheck-"));
+  if (side.files?.["disk.img"]) writeFileSync(join(tmp, "disk.img"), Buffer.alloc(side.files["disk.img"].bytes));
   let args = side.command.slice(1);
-  const bi = args.indexOf('-bios');
+  const bi = args.indexOf("-bios");
   if (bi >= 0) args.splice(bi, 2);
-  args = [...args, '-incoming', 'defer'].map((a) => a.replaceAll('{tmp}', tmp));
-  const child = spawn(qemu, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  let stderr = '';
-  child.stdout.on('data', (d) => { stderr += d; });
-  child.stderr.on('data', (d) => { stderr += d; });
+  args = [...args, "-incoming", "defer"].map((a) => a.replaceAll("{tmp}", tmp));
+  const child = spawn(qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let stderr = "";
+  child.stdout.on("data", (d) => {
+    stderr += d;
+  });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
   let q;
   try {
-    q = await QmpClient.connect(join(tmp, 'qmp.sock'));
+    q = await QmpClient.connect(join(tmp, "qmp.sock"));
     // Capabilities the stream's configuration announces must be on here too.
     if (side.migration?.capabilities) await q.migrateSetCapabilities(side.migration.capabilities);
-    await q.execute('migrate-incoming', { uri: incoming ?? `exec:cat ${resolve(migFile)}` });
+    await q.execute("migrate-incoming", { uri: incoming ?? `exec:cat ${resolve(migFile)}` });
     const t0 = Date.now();
     for (;;) {
       const st = await q.queryStatus();
       const mi = await q.queryMigrate();
-      if (mi.status === 'failed') throw new Error(`incoming migration failed: ${mi['error-desc'] ?? ''} ${stderr}`);
-      if (mi.status === 'completed' || (st.status !== 'inmigrate' && mi.status !== 'active' && Date.now() - t0 > 200)) break;
-      if (Date.now() - t0 > 60000) throw new Error('timeout loading');
+      if (mi.status === "failed") throw new Error(`incoming migration failed: ${mi["error-desc"] ?? ""} ${stderr}`);
+      if (mi.status === "completed" || (st.status !== "inmigrate" && mi.status !== "active" && Date.now() - t0 > 200)) break;
+      if (Date.now() - t0 > 60000) throw new Error("timeout loading");
       await new Promise((r) => setTimeout(r, 50));
     }
     const status = (await q.queryStatus()).status;
     const regs = await q.infoRegisters(0);
-    const dump = join(tmp, 'ram.bin');
+    const dump = join(tmp, "ram.bin");
     await q.pmemsave(0, 32 * 1024 * 1024, dump);
     const ram = readFileSync(dump);
     const res = {
@@ -66,12 +73,13 @@ export async function loadCheck(migFile, { qemu = process.env.QEMU || 'qemu-syst
     };
     if (resume) {
       // The loaded VM must also run on: `cont`, then it is running (or halted in the guest), not failed.
-      await q.execute('cont');
+      await q.execute("cont");
       await new Promise((r) => setTimeout(r, 300));
       res.resumed = (await q.queryStatus()).status;
     }
     if (!res.registers) {
-      const a = normRegs(side.registers).split('\n'), b = normRegs(regs).split('\n');
+      const a = normRegs(side.registers).split("\n"),
+        b = normRegs(regs).split("\n");
       res.registerDiff = a.map((l, i) => (l !== b[i] ? `src: ${l}\ndst: ${b[i]}` : null)).filter(Boolean);
     }
     if (stderr.trim()) res.stderr = stderr.trim();
@@ -79,16 +87,18 @@ export async function loadCheck(migFile, { qemu = process.env.QEMU || 'qemu-syst
   } finally {
     await q?.quit();
     await q?.close();
-    child.kill('SIGTERM');
+    child.kill("SIGTERM");
     rmSync(tmp, { recursive: true, force: true });
   }
 }
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   let files = process.argv.slice(2);
-  if (files.includes('--all')) {
-    const dir = resolve(HERE, '..', '..', 'fixtures', 'qemu-7.2');
-    files = readdirSync(dir).filter((f) => f.endsWith('.mig')).map((f) => join(dir, f));
+  if (files.includes("--all")) {
+    const dir = resolve(HERE, "..", "..", "fixtures", "qemu-7.2");
+    files = readdirSync(dir)
+      .filter((f) => f.endsWith(".mig"))
+      .map((f) => join(dir, f));
   }
   let bad = 0;
   for (const f of files) {
@@ -96,10 +106,15 @@ if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
       const r = await loadCheck(f);
       const ok = r.ramLow && r.ramHigh && r.registers;
       if (!ok) bad++;
-      console.log(`${ok ? 'ok  ' : 'FAIL'} ${f}: status ${r.status}, RAM low ${r.ramLow} high ${r.ramHigh} (full range ${r.ramFull}), registers ${r.registers}`);
-      if (r.registerDiff) console.log('  ' + r.registerDiff.join('\n  '));
+      console.log(
+        `${ok ? "ok  " : "FAIL"} ${f}: status ${r.status}, RAM low ${r.ramLow} high ${r.ramHigh} (full range ${r.ramFull}), registers ${r.registers}`,
+      );
+      if (r.registerDiff) console.log(`  ${r.registerDiff.join("\n  ")}`);
       if (r.stderr) console.log(`  stderr: ${r.stderr}`);
-    } catch (e) { bad++; console.log(`FAIL ${f}: ${e.message}`); }
+    } catch (e) {
+      bad++;
+      console.log(`FAIL ${f}: ${e.message}`);
+    }
   }
   process.exit(bad ? 1 : 0);
 }

@@ -6,13 +6,13 @@
 //   const regs = await q.hmp('info registers');
 //   await q.close();
 
-import net from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
+import net from "node:net";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export class QmpError extends Error {
   constructor(command, error) {
-    super(`QMP ${command} failed: ${error?.class ?? '?'}: ${error?.desc ?? JSON.stringify(error)}`);
-    this.name = 'QmpError';
+    super(`QMP ${command} failed: ${error?.class ?? "?"}: ${error?.desc ?? JSON.stringify(error)}`);
+    this.name = "QmpError";
     this.command = command;
     this.qmpError = error;
   }
@@ -22,19 +22,19 @@ export class QmpClient {
   /** @param {net.Socket} sock */
   constructor(sock) {
     this.sock = sock;
-    this.buf = '';
+    this.buf = "";
     this.greeting = null;
     this.nextId = 1;
     this.pending = new Map(); // id -> {resolve, reject, command}
-    this.events = [];         // buffered events not yet consumed
-    this.eventWaiters = [];   // {name, resolve, reject, timer}
+    this.events = []; // buffered events not yet consumed
+    this.eventWaiters = []; // {name, resolve, reject, timer}
     this.greetingWaiter = null;
     this.closed = false;
     this.log = process.env.QMP_DEBUG ? (m) => process.stderr.write(`[qmp] ${m}\n`) : () => {};
-    sock.setEncoding('utf8');
-    sock.on('data', (d) => this.#onData(d));
-    sock.on('close', () => this.#onClose(new Error('QMP socket closed')));
-    sock.on('error', (e) => this.#onClose(e));
+    sock.setEncoding("utf8");
+    sock.on("data", (d) => this.#onData(d));
+    sock.on("close", () => this.#onClose(new Error("QMP socket closed")));
+    sock.on("error", (e) => this.#onClose(e));
   }
 
   /**
@@ -48,12 +48,15 @@ export class QmpClient {
       try {
         const sock = await new Promise((resolve, reject) => {
           const s = net.createConnection(path);
-          s.once('connect', () => { s.removeAllListeners('error'); resolve(s); });
-          s.once('error', reject);
+          s.once("connect", () => {
+            s.removeAllListeners("error");
+            resolve(s);
+          });
+          s.once("error", reject);
         });
         const c = new QmpClient(sock);
         c.greeting = await c.#waitGreeting(Math.max(1000, deadline - Date.now()));
-        await c.execute('qmp_capabilities');
+        await c.execute("qmp_capabilities");
         return c;
       } catch (e) {
         lastErr = e;
@@ -66,21 +69,32 @@ export class QmpClient {
   #waitGreeting(ms) {
     if (this.greeting) return Promise.resolve(this.greeting);
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => reject(new Error('timeout waiting for QMP greeting')), ms);
-      this.greetingWaiter = { resolve: (g) => { clearTimeout(t); resolve(g); }, reject };
+      const t = setTimeout(() => reject(new Error("timeout waiting for QMP greeting")), ms);
+      this.greetingWaiter = {
+        resolve: (g) => {
+          clearTimeout(t);
+          resolve(g);
+        },
+        reject,
+      };
     });
   }
 
   #onData(d) {
     this.buf += d;
     let nl;
-    while ((nl = this.buf.indexOf('\n')) >= 0) {
+    while ((nl = this.buf.indexOf("\n")) >= 0) {
       const line = this.buf.slice(0, nl).trim();
       this.buf = this.buf.slice(nl + 1);
       if (!line) continue;
       let msg;
-      try { msg = JSON.parse(line); } catch { this.log(`unparsable: ${line}`); continue; }
-      this.log(`<- ${line.length > 300 ? line.slice(0, 300) + '…' : line}`);
+      try {
+        msg = JSON.parse(line);
+      } catch {
+        this.log(`unparsable: ${line}`);
+        continue;
+      }
+      this.log(`<- ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
       this.#dispatch(msg);
     }
   }
@@ -99,11 +113,11 @@ export class QmpClient {
       } else {
         this.events.push(msg);
       }
-    } else if ('id' in msg) {
+    } else if ("id" in msg) {
       const p = this.pending.get(msg.id);
       if (!p) return;
       this.pending.delete(msg.id);
-      if ('error' in msg) p.reject(new QmpError(p.command, msg.error));
+      if ("error" in msg) p.reject(new QmpError(p.command, msg.error));
       else p.resolve(msg.return);
     }
   }
@@ -113,14 +127,17 @@ export class QmpClient {
     this.closed = true;
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
-    for (const w of this.eventWaiters) { clearTimeout(w.timer); w.reject(err); }
+    for (const w of this.eventWaiters) {
+      clearTimeout(w.timer);
+      w.reject(err);
+    }
     this.eventWaiters = [];
     this.greetingWaiter?.reject(err);
   }
 
   /** Execute a QMP command; resolves with its `return` value, rejects with QmpError. */
   execute(command, args) {
-    if (this.closed) return Promise.reject(new Error('QMP connection closed'));
+    if (this.closed) return Promise.reject(new Error("QMP connection closed"));
     const id = this.nextId++;
     const msg = { execute: command, id };
     if (args !== undefined) msg.arguments = args;
@@ -128,7 +145,7 @@ export class QmpClient {
     this.log(`-> ${line}`);
     return new Promise((resolve, reject) => {
       this.pending.set(id, { resolve, reject, command });
-      this.sock.write(line + '\n');
+      this.sock.write(`${line}\n`);
     });
   }
 
@@ -157,36 +174,52 @@ export class QmpClient {
 
   /** Human monitor command, e.g. hmp('info registers'); returns the text output. */
   hmp(commandLine, cpuIndex) {
-    const args = { 'command-line': commandLine };
-    if (cpuIndex !== undefined) args['cpu-index'] = cpuIndex;
-    return this.execute('human-monitor-command', args);
+    const args = { "command-line": commandLine };
+    if (cpuIndex !== undefined) args["cpu-index"] = cpuIndex;
+    return this.execute("human-monitor-command", args);
   }
 
   /** `info registers` for one CPU (default CPU 0). */
-  infoRegisters(cpuIndex = 0) { return this.hmp('info registers', cpuIndex); }
+  infoRegisters(cpuIndex = 0) {
+    return this.hmp("info registers", cpuIndex);
+  }
 
-  stop() { return this.execute('stop'); }
-  cont() { return this.execute('cont'); }
-  queryStatus() { return this.execute('query-status'); }
-  quit() { return this.execute('quit').catch(() => {}); }
+  stop() {
+    return this.execute("stop");
+  }
+  cont() {
+    return this.execute("cont");
+  }
+  queryStatus() {
+    return this.execute("query-status");
+  }
+  quit() {
+    return this.execute("quit").catch(() => {});
+  }
 
   /** Save guest-physical memory [val, val+size) to a file (path on QEMU's side). */
   pmemsave(val, size, filename, cpuIndex) {
     const args = { val, size, filename };
-    if (cpuIndex !== undefined) args['cpu-index'] = cpuIndex;
-    return this.execute('pmemsave', args);
+    if (cpuIndex !== undefined) args["cpu-index"] = cpuIndex;
+    return this.execute("pmemsave", args);
   }
 
   /** caps: {xbzrle: true, ...} */
   migrateSetCapabilities(caps) {
-    return this.execute('migrate-set-capabilities', {
+    return this.execute("migrate-set-capabilities", {
       capabilities: Object.entries(caps).map(([capability, state]) => ({ capability, state: !!state })),
     });
   }
 
-  migrateSetParameters(params) { return this.execute('migrate-set-parameters', params); }
-  queryMigrate() { return this.execute('query-migrate'); }
-  migrate(uri) { return this.execute('migrate', { uri }); }
+  migrateSetParameters(params) {
+    return this.execute("migrate-set-parameters", params);
+  }
+  queryMigrate() {
+    return this.execute("query-migrate");
+  }
+  migrate(uri) {
+    return this.execute("migrate", { uri });
+  }
 
   /**
    * Poll query-migrate until status is completed (resolve with the last info) or
@@ -197,9 +230,9 @@ export class QmpClient {
     for (;;) {
       const info = await this.queryMigrate();
       onPoll?.(info);
-      if (info.status === 'completed') return info;
-      if (info.status === 'failed' || info.status === 'cancelled') {
-        throw new Error(`migration ${info.status}: ${info['error-desc'] ?? ''}`);
+      if (info.status === "completed") return info;
+      if (info.status === "failed" || info.status === "cancelled") {
+        throw new Error(`migration ${info.status}: ${info["error-desc"] ?? ""}`);
       }
       if (Date.now() > deadline) throw new Error(`migration timeout, last status ${info.status}`);
       await sleep(intervalMs);
@@ -209,9 +242,12 @@ export class QmpClient {
   close() {
     return new Promise((resolve) => {
       if (this.closed) return resolve();
-      this.sock.once('close', resolve);
+      this.sock.once("close", resolve);
       this.sock.end();
-      setTimeout(() => { this.sock.destroy(); resolve(); }, 1000).unref();
+      setTimeout(() => {
+        this.sock.destroy();
+        resolve();
+      }, 1000).unref();
     });
   }
 }

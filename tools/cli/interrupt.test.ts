@@ -28,7 +28,10 @@ const inputs: { mig: Buffer; ber: Buffer; json: Buffer } = { mig: readFileSync(f
 beforeAll(() => {
   const ber = join(root, "in.ber");
   const json = join(root, "in.json");
-  for (const args of [["import", fixture, "-o", ber], ["decode", ber, "-o", json]]) {
+  for (const args of [
+    ["import", fixture, "-o", ber],
+    ["decode", ber, "-o", json],
+  ]) {
     const r = spawnSync("node", [qber, ...args], { encoding: "utf8" });
     if (r.status !== 0) throw new Error(`qber ${args.join(" ")}: ${r.stderr}`);
   }
@@ -107,7 +110,10 @@ async function interruptReading(name: string, c: Case, signal: NodeJS.Signals): 
   const fifo = join(out, "..", "in.fifo");
   expect(spawnSync("mkfifo", [fifo]).status).toBe(0);
   // bash opens the FIFO on stdin as a shell pipeline would, and execs node in its place.
-  const child = spawn("bash", ["-c", 'exec node "$@" < "$FIFO"', "bash", qber, ...c.args(out)], { env: { ...process.env, TMPDIR: tmp, FIFO: fifo }, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("bash", ["-c", 'exec node "$@" < "$FIFO"', "bash", qber, ...c.args(out)], {
+    env: { ...process.env, TMPDIR: tmp, FIFO: fifo },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   child.stdout!.resume();
   const { stderr, ended } = collect(child);
   const writer = createWriteStream(fifo);
@@ -151,7 +157,11 @@ describe("an interrupted command leaves nothing behind", () => {
   for (const [signal, status] of SIGNALS) {
     it(`compose, ${signal} while writing to a pipe nobody reads: status ${status}, nothing left`, async () => {
       const { out, tmp } = folders("compose");
-      const child = spawn("node", [qber, "compose", "--machine", "pc", "--memory", "4G", "--format", "qemu", "-o", "-"], { cwd: out, env: { ...process.env, TMPDIR: tmp }, stdio: ["ignore", "pipe", "pipe"] });
+      const child = spawn("node", [qber, "compose", "--machine", "pc", "--memory", "4G", "--format", "qemu", "-o", "-"], {
+        cwd: out,
+        env: { ...process.env, TMPDIR: tmp },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
       const { stderr, ended } = collect(child);
       // The first bytes show it at work; then nobody reads, and its output (MBs) cannot all fit in the pipe.
       await once(child.stdout!, "data");

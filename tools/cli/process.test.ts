@@ -37,7 +37,10 @@ describe("qber as a process", () => {
   it.skipIf(!hasScript)("draws a progress line on a terminal, without colour codes", () => {
     // A pty for stderr (script), and an input that pauses so the bar has time to show.
     const slow = `{ head -c 100000 ${fixture}; sleep 0.8; tail -c +100001 ${fixture}; }`;
-    const r = spawnSync("script", ["-qec", `${slow} | node ${qber} import - -o ${join(dir, "slow.ber")}`, "/dev/null"], { encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const r = spawnSync("script", ["-qec", `${slow} | node ${qber} import - -o ${join(dir, "slow.ber")}`, "/dev/null"], {
+      encoding: "utf8",
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/import \d+(\.\d)? KiB .*\/s/);
     expect(r.stdout).not.toMatch(/\x1b\[[0-9;]*m/);

@@ -60,7 +60,7 @@ const UNSIGNED_EDGES = INTEGER_EDGES.filter((n) => n >= 0n);
 // QemuString SIZE (1..255) bounds, in UTF-8 bytes (and in characters: each is at most 255 characters).
 export const STR_1 = "x";
 export const STR_E_ACUTE_255 = `${"é".repeat(127)}a`; // 254 + 1 bytes, 128 characters
-export const STR_CJK_255 = "日本語".repeat(28) + "中"; // 85 characters x 3 bytes
+export const STR_CJK_255 = `${"日本語".repeat(28)}中`; // 85 characters x 3 bytes
 export const STR_MIXED = "pc.ram/é/日本/\u{1F600}"; // 1-, 2-, 3- and 4-byte UTF-8
 export const STR_MAX_ASCII = "a".repeat(255);
 
@@ -85,8 +85,7 @@ const minSec = (sectionId: bigint, blocks: SecMin["contents"]["value"]): SecMin 
   contents: { kind: "ramsec", value: blocks },
 });
 
-const vmstate = (name: string, entries: readonly VmStateEntry[], sectionId = 3n): SecFull =>
-  fullSec(name, { kind: "vmstate", value: entries }, { sectionId });
+const vmstate = (name: string, entries: readonly VmStateEntry[], sectionId = 3n): SecFull => fullSec(name, { kind: "vmstate", value: entries }, { sectionId });
 
 const file = (...top: Section[]): QemuFile => ({ version: 3n, top });
 
@@ -125,7 +124,13 @@ export function buildCorpus(): CorpusItem[] {
     { kind: "hook" },
   ];
   const everyEntry: VmStateEntry[] = [
-    { kind: "array", value: [{ kind: "int", value: 7n }, { kind: "bool", value: false }] },
+    {
+      kind: "array",
+      value: [
+        { kind: "int", value: 7n },
+        { kind: "bool", value: false },
+      ],
+    },
     { kind: "bool", value: true },
     { kind: "bool", value: false },
     { kind: "int", value: -5n },
@@ -133,8 +138,19 @@ export function buildCorpus(): CorpusItem[] {
     {
       kind: "subsecl",
       value: [
-        { name: "dev/a", versionId: 1n, contents: [{ kind: "int", value: 1n }, { kind: "bool", value: true }] },
-        { name: "dev/b", versionId: 2n, contents: [{ kind: "subsecl", value: [{ name: "dev/b/c", versionId: 3n, contents: [{ kind: "oldblob", value: one }] }] }] },
+        {
+          name: "dev/a",
+          versionId: 1n,
+          contents: [
+            { kind: "int", value: 1n },
+            { kind: "bool", value: true },
+          ],
+        },
+        {
+          name: "dev/b",
+          versionId: 2n,
+          contents: [{ kind: "subsecl", value: [{ name: "dev/b/c", versionId: 3n, contents: [{ kind: "oldblob", value: one }] }] }],
+        },
       ],
     },
   ];
@@ -142,8 +158,24 @@ export function buildCorpus(): CorpusItem[] {
     "every alternative (migration-shaped file)",
     "QemuFile",
     file(
-      fullSec("ram", { kind: "ramblid", value: { totalram: 0x2000000n, blocks: [{ name: "pc.ram", len: 0x1000000n }, { name: "vga.vram", len: 0x1000000n }] } }, { sectionId: 2n, versionId: 4n }),
-      minSec(2n, [{ name: "pc.ram", pages: everyPage }, { name: "vga.vram", pages: [{ kind: "compr", addr: 0n }] }]),
+      fullSec(
+        "ram",
+        {
+          kind: "ramblid",
+          value: {
+            totalram: 0x2000000n,
+            blocks: [
+              { name: "pc.ram", len: 0x1000000n },
+              { name: "vga.vram", len: 0x1000000n },
+            ],
+          },
+        },
+        { sectionId: 2n, versionId: 4n },
+      ),
+      minSec(2n, [
+        { name: "pc.ram", pages: everyPage },
+        { name: "vga.vram", pages: [{ kind: "compr", addr: 0n }] },
+      ]),
       vmstate("cpu", everyEntry, 4n),
       fullSec("spapr/htab", { kind: "oldblob", value: Uint8Array.of(9, 8, 7) }, { sectionId: 5n }),
       minSec(2n, [{ name: "pc.ram", pages: [{ kind: "hook" }, { kind: "compr", addr: 0x5000n }] }]),
@@ -158,14 +190,21 @@ export function buildCorpus(): CorpusItem[] {
   add("zero fullpage", "QemuFile", file(minSec(1n, [{ name: "pc.ram", pages: [{ kind: "fullpage", addr: 0n, data: zeros }] }])));
 
   // --- INTEGERs ------------------------------------------------------------
-  add("INTEGER edges in vmstate int entries", "QemuFile", file(vmstate("ints", INTEGER_EDGES.map((value) => ({ kind: "int", value })))));
+  add(
+    "INTEGER edges in vmstate int entries",
+    "QemuFile",
+    file(
+      vmstate(
+        "ints",
+        INTEGER_EDGES.map((value) => ({ kind: "int", value })),
+      ),
+    ),
+  );
   add(
     "INTEGER edges in ids, versions, lengths and addresses",
     "QemuFile",
     file(
-      ...INTEGER_EDGES.map((n, i) =>
-        fullSec(`s${i}`, { kind: "vmstate", value: [] }, { sectionId: n, instanceId: -n, versionId: n === 0n ? 1n : n }),
-      ),
+      ...INTEGER_EDGES.map((n, i) => fullSec(`s${i}`, { kind: "vmstate", value: [] }, { sectionId: n, instanceId: -n, versionId: n === 0n ? 1n : n })),
       fullSec("ram", { kind: "ramblid", value: { totalram: 2n ** 64n - 1n, blocks: UNSIGNED_EDGES.map((len, i) => ({ name: `b${i}`, len })) } }),
       ...INTEGER_EDGES.map((n) =>
         minSec(n, [
@@ -243,7 +282,17 @@ export function buildCorpus(): CorpusItem[] {
   add(
     "many pages (long-form lengths)",
     "QemuFile",
-    file(minSec(1n, [{ name: "pc.ram", pages: Array.from({ length: 300 }, (_, i): RamPage => (i % 2 ? { kind: "compr", addr: BigInt(i) * 4096n } : { kind: "fullpage", addr: BigInt(i) * 4096n, data: page })) }])),
+    file(
+      minSec(1n, [
+        {
+          name: "pc.ram",
+          pages: Array.from(
+            { length: 300 },
+            (_, i): RamPage => (i % 2 ? { kind: "compr", addr: BigInt(i) * 4096n } : { kind: "fullpage", addr: BigInt(i) * 4096n, data: page }),
+          ),
+        },
+      ]),
+    ),
   );
 
   // --- other PDUs on their own --------------------------------------------------

@@ -88,7 +88,7 @@ describe.skipIf(!haveAsn1c)("asn1c", () => {
 
   describe("(a) our DER equals asn1c's -iber -oder re-encoding", () => {
     for (const item of corpus) {
-      it(item.name + ` [${item.pdu}]`, async () => {
+      it(`${item.name} [${item.pdu}]`, async () => {
         const der = ourDer(item);
         const theirs = await asn1cReencodeDer(item.pdu, der);
         expectSameBytes(der, theirs, `our DER vs asn1c's re-encoding of it`);
@@ -98,7 +98,7 @@ describe.skipIf(!haveAsn1c)("asn1c", () => {
 
   describe("(b) asn1c accepts our streaming output (-c) and re-encodes it to our DER", () => {
     for (const item of corpus) {
-      it(item.name + ` [${item.pdu}]`, async () => {
+      it(`${item.name} [${item.pdu}]`, async () => {
         const streaming = ourStreaming(item);
         const check = await asn1cCheck(item.pdu, streaming);
         expect(check.ok, `asn1c -c rejected our streaming ${item.pdu}: ${check.stderr}`).toBe(true);
@@ -123,7 +123,7 @@ describe.skipIf(!haveErlang)("Erlang asn1 (erlc +ber)", () => {
 
   describe("(c) our decoder reads Erlang's encoding back to the same value", () => {
     corpus.forEach((item, i) => {
-      it(item.name + ` [${item.pdu}]`, () => {
+      it(`${item.name} [${item.pdu}]`, () => {
         const decoded = decodeValue(item.pdu, erlangBytes(i)) as SchemaTypes[SchemaTypeName];
         expect(decoded).toEqual(item.value);
       });
@@ -132,7 +132,7 @@ describe.skipIf(!haveErlang)("Erlang asn1 (erlc +ber)", () => {
 
   describe("(d) Erlang's encoding equals our DER byte for byte", () => {
     corpus.forEach((item, i) => {
-      it(item.name + ` [${item.pdu}]`, () => {
+      it(`${item.name} [${item.pdu}]`, () => {
         expectSameBytes(ourDer(item), erlangBytes(i), `our DER vs Erlang's encoding`);
       });
     });

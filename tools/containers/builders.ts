@@ -28,7 +28,11 @@ export function compress(compression: Compression, bytes: Uint8Array): Uint8Arra
 }
 
 /** A libvirt save image holding `stream` in `format`. */
-export function libvirtImage(stream: Uint8Array, format: Exclude<LibvirtFormat, "sparse">, options: { littleEndian?: boolean; xml?: string; cookie?: string | null } = {}): Uint8Array {
+export function libvirtImage(
+  stream: Uint8Array,
+  format: Exclude<LibvirtFormat, "sparse">,
+  options: { littleEndian?: boolean; xml?: string; cookie?: string | null } = {},
+): Uint8Array {
   const cookie = options.cookie === null ? undefined : (options.cookie ?? COOKIE_XML);
   const prefix = buildLibvirtSave(options.xml ?? DOMAIN_XML, cookie, { littleEndian: options.littleEndian ?? true, wasRunning: true, format });
   const c = compressionOf(format);
@@ -46,7 +50,10 @@ export interface BuiltSnapshot {
  * the given VM state, laid out as QEMU lays it: beyond the virtual disk, at
  * the first L1 entry past it, through each snapshot's own L1 and L2 tables.
  */
-export function qcow2Image(snapshots: readonly BuiltSnapshot[], options: { clusterBits?: number; diskSize?: number; extendedL2?: boolean; version?: 2 | 3 } = {}): Uint8Array {
+export function qcow2Image(
+  snapshots: readonly BuiltSnapshot[],
+  options: { clusterBits?: number; diskSize?: number; extendedL2?: boolean; version?: 2 | 3 } = {},
+): Uint8Array {
   const clusterBits = options.clusterBits ?? 16;
   const cluster = 2 ** clusterBits;
   const extendedL2 = options.extendedL2 ?? false;

@@ -166,7 +166,9 @@ describe("libvirt save images", () => {
     const input = await openFile(file("inner-bad.save", image));
     const e = await decodeError(readAsBer(input, drain));
     expect(e.offset).toBe(8);
-    expect(e.message).toBe(`unknown record type 0x99 (expected a section, EOF or the vmdesc) [in the QEMU stream inside the libvirt save image (raw; stream at byte ${dataOffset}); the offset is in that stream] at byte 8`);
+    expect(e.message).toBe(
+      `unknown record type 0x99 (expected a section, EOF or the vmdesc) [in the QEMU stream inside the libvirt save image (raw; stream at byte ${dataOffset}); the offset is in that stream] at byte 8`,
+    );
   });
 
   it.skipIf(!programs)("a missing decompressor is named", async () => {
@@ -174,10 +176,12 @@ describe("libvirt save images", () => {
     const saved = process.env.PATH;
     process.env.PATH = dir;
     try {
-      const e = await openFile(path).then(
-        async (input) => drain(input.source),
-        (x: unknown) => Promise.reject(x),
-      ).catch((x: unknown) => x);
+      const e = await openFile(path)
+        .then(
+          async (input) => drain(input.source),
+          (x: unknown) => Promise.reject(x),
+        )
+        .catch((x: unknown) => x);
       expect(e).toBeInstanceOf(MissingProgramError);
       expect((e as Error).message).toMatch(/^xz: program not found on PATH/);
     } finally {
@@ -288,7 +292,12 @@ describe("mapped-ram files", () => {
     const ber = await collect((sink) => importQemuStream([stream], sink));
     for await (const s of readSections(ber)) if (s.kind === "full") sections.push(s.section);
     // A block all of whose pages are zero has no page in a mapped-ram file: compare blocks that have some.
-    return { pages: [...pages].filter(([, m]) => m.size > 0).map(([n, m]) => [n, [...m].sort((a, b) => a[0] - b[0]).map(([o, d]) => [o, Buffer.from(d).toString("base64")])]), sections };
+    return {
+      pages: [...pages]
+        .filter(([, m]) => m.size > 0)
+        .map(([n, m]) => [n, [...m].sort((a, b) => a[0] - b[0]).map(([o, d]) => [o, Buffer.from(d).toString("base64")])]),
+      sections,
+    };
   }
 
   it("a bare mapped-ram file reads as the stream it stands for: the same pages, the same devices", async () => {

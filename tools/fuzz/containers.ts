@@ -12,7 +12,16 @@
  * - `mapped-ram`: mapped-ram files of a small stream (block headers,
  *   bitmaps), read from memory as the stream they stand for.
  */
-import { type Compression, COMPRESSIONS, type RandomAccess, chooseSnapshot, mappedRamStream, readMappedRam, readQcow2, readVmState } from "@qber/qemu/containers";
+import {
+  type Compression,
+  COMPRESSIONS,
+  type RandomAccess,
+  chooseSnapshot,
+  mappedRamStream,
+  readMappedRam,
+  readQcow2,
+  readVmState,
+} from "@qber/qemu/containers";
 import { openStream } from "@qber/qemu/input";
 import { compress, layoutMappedRam, libvirtImage, qcow2Image } from "../containers/builders.js";
 import { mutateGeneric } from "./mutate.js";
@@ -40,7 +49,15 @@ const LIBVIRT_FIELDS: ContainerSeed["fields"] = [16, 20, 24, 28, 32, 36, 88].map
 function qcow2Fields(bytes: Uint8Array): ContainerSeed["fields"] {
   const v = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const fields: [number, 4 | 8][] = [
-    [4, 4], [20, 4], [24, 8], [36, 4], [40, 8], [60, 4], [64, 8], [72, 8], [100, 4],
+    [4, 4],
+    [20, 4],
+    [24, 8],
+    [36, 4],
+    [40, 8],
+    [60, 4],
+    [64, 8],
+    [72, 8],
+    [100, 4],
   ];
   // Snapshot table entries: offsets, sizes and the extra data.
   const table = Number(v.getBigUint64(64));
@@ -86,10 +103,10 @@ export function buildContainerCorpus(inner: Uint8Array): ContainerCorpus {
   ] as const) {
     const bytes = plain(
       qcow2Image(
-      [
-        { id: "1", tag: "one", vmState: inner },
-        { id: "2", tag: "two", vmState: half },
-      ],
+        [
+          { id: "1", tag: "one", vmState: inner },
+          { id: "2", tag: "two", vmState: half },
+        ],
         { ...options, diskSize: 1 << 20 },
       ),
     );
@@ -118,7 +135,14 @@ export function mutateContainer(seed: ContainerSeed, bytes: Uint8Array, rng: Rng
       log.push(`field32@${at}=${value >>> 0}`);
     } else {
       const old = v.getBigUint64(at);
-      const value = mode === 0 ? BigInt(rng.pick(INTERESTING)) : mode === 1 ? old + BigInt(rng.range(-4, 4) * 512) : mode === 2 ? old ^ (1n << BigInt(rng.int(64))) : BigInt(rng.int(out.length * 2));
+      const value =
+        mode === 0
+          ? BigInt(rng.pick(INTERESTING))
+          : mode === 1
+            ? old + BigInt(rng.range(-4, 4) * 512)
+            : mode === 2
+              ? old ^ (1n << BigInt(rng.int(64)))
+              : BigInt(rng.int(out.length * 2));
       v.setBigUint64(at, BigInt.asUintN(64, value));
       log.push(`field64@${at}=${BigInt.asUintN(64, value)}`);
     }
@@ -213,7 +237,17 @@ function page(fill: number): Uint8Array {
 export function buildMappedRamSeeds(): ContainerSeed[] {
   const seeds: ContainerSeed[] = [];
   for (const [label, blocks, pages] of [
-    ["two-blocks", [["pc.ram", 64 * 1024], ["pc.bios", 8192]], [["pc.ram", [0, 8192, 61440]], ["pc.bios", [4096]]]],
+    [
+      "two-blocks",
+      [
+        ["pc.ram", 64 * 1024],
+        ["pc.bios", 8192],
+      ],
+      [
+        ["pc.ram", [0, 8192, 61440]],
+        ["pc.bios", [4096]],
+      ],
+    ],
     ["one-block", [["pc.ram", 256 * 1024]], [["pc.ram", [4096, 131072]]]],
   ] as const) {
     const map = new Map(pages.map(([b, offs]) => [b as string, new Map(offs.map((o, i) => [o, page(i)] as const))]));

@@ -159,7 +159,6 @@ export function pickSeed<T extends { readonly rare?: boolean }>(seeds: readonly 
   return seeds[seeds.length - 1]!;
 }
 
-
 const cached = new Map<string, Promise<Corpus>>();
 
 /** Builds the corpus once per process (about a second). */
@@ -173,7 +172,9 @@ export function loadCorpus(targets: readonly Target[] = TARGETS): Promise<Corpus
 /** Builds the seeds of the given targets only: each takes memory. */
 async function buildCorpus(targets: ReadonlySet<Target>): Promise<Corpus> {
   const dir = fixturesDir();
-  const names = readdirSync(dir).filter((f) => f.endsWith(".mig")).sort();
+  const names = readdirSync(dir)
+    .filter((f) => f.endsWith(".mig"))
+    .sort();
   const mig: QemuSeed[] = [];
   const ber: BerSeed[] = [];
   const miniBer: BerSeed[] = [];
@@ -209,19 +210,19 @@ async function buildCorpus(targets: ReadonlySet<Target>): Promise<Corpus> {
   return { mig, ber, miniBer, miniMig, json, containers: inner ? buildContainerCorpus(inner) : undefined };
 
   async function addVariant(name: string, v: { label: string; bytes: Uint8Array; rare: boolean }): Promise<void> {
-      const der = await collect((sink) => rewriteDer(() => v.bytes, sink));
-      const rare = v.rare ? { rare: true } : {};
-      // Every target mixes in the thinned BER files (splices), so those are always there.
-      miniBer.push({ name: `${name}~${v.label}`, bytes: v.bytes, tlvs: targets.has("ber") ? scanTlvs(v.bytes) : [], ...rare });
-      miniBer.push({ name: `${name}~${v.label}-der`, bytes: der, tlvs: targets.has("ber") ? scanTlvs(der) : [], ...rare });
-      if (wantContainers && inner === undefined) inner = await collect((sink) => exportQemuStream(v.bytes, sink, { registry: devicesRegistry }));
-      if (targets.has("qemu")) {
-        const mini = await collect((sink) => exportQemuStream(v.bytes, sink, { registry: devicesRegistry }));
-        miniMig.push({ name: `${name}~${v.label}`, bytes: mini, fields: scanQemuFields(mini), ...rare });
-      }
-      if (v.label === "big" || !targets.has("json")) return;
-      // The DER file's JSON differs only in its framing flag: the streaming one's seeds JSON for both (memory).
-      const text = Buffer.from(await collect((sink) => decodeToJson(v.bytes, sink, { registry: devicesRegistry, fields: false }))).toString("utf8");
-      json.push({ name: `${name}~${v.label}.json`, text, tree: JSON.parse(text) as unknown, ...rare });
+    const der = await collect((sink) => rewriteDer(() => v.bytes, sink));
+    const rare = v.rare ? { rare: true } : {};
+    // Every target mixes in the thinned BER files (splices), so those are always there.
+    miniBer.push({ name: `${name}~${v.label}`, bytes: v.bytes, tlvs: targets.has("ber") ? scanTlvs(v.bytes) : [], ...rare });
+    miniBer.push({ name: `${name}~${v.label}-der`, bytes: der, tlvs: targets.has("ber") ? scanTlvs(der) : [], ...rare });
+    if (wantContainers && inner === undefined) inner = await collect((sink) => exportQemuStream(v.bytes, sink, { registry: devicesRegistry }));
+    if (targets.has("qemu")) {
+      const mini = await collect((sink) => exportQemuStream(v.bytes, sink, { registry: devicesRegistry }));
+      miniMig.push({ name: `${name}~${v.label}`, bytes: mini, fields: scanQemuFields(mini), ...rare });
+    }
+    if (v.label === "big" || !targets.has("json")) return;
+    // The DER file's JSON differs only in its framing flag: the streaming one's seeds JSON for both (memory).
+    const text = Buffer.from(await collect((sink) => decodeToJson(v.bytes, sink, { registry: devicesRegistry, fields: false }))).toString("utf8");
+    json.push({ name: `${name}~${v.label}.json`, text, tree: JSON.parse(text) as unknown, ...rare });
   }
 }

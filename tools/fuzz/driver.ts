@@ -99,7 +99,9 @@ export async function runRange(corpus: Corpus, target: Target, seed: number, fro
       await runOne(input, stats, options);
       const rss = memoryOverLimit(memory, maxRss, rssState);
       if (rss !== undefined) {
-        stats.failures.push(failureOf(input, "memory", `resident memory reached ${(rss / 2 ** 20).toFixed(0)} MiB (limit ${(maxRss / 2 ** 20).toFixed(0)} MiB)`, 0));
+        stats.failures.push(
+          failureOf(input, "memory", `resident memory reached ${(rss / 2 ** 20).toFixed(0)} MiB (limit ${(maxRss / 2 ** 20).toFixed(0)} MiB)`, 0),
+        );
       }
     }
     // Let rejections of promises dropped by the last input surface.

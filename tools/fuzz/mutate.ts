@@ -24,8 +24,12 @@ export function replace(buf: Uint8Array, at: number, remove: number, insert: Uin
   return concat(buf.subarray(0, at), insert, buf.subarray(Math.min(buf.length, at + remove)));
 }
 
-const INTERESTING_BYTES = [0x00, 0x01, 0x02, 0x04, 0x05, 0x06, 0x07, 0x08, 0x10, 0x1f, 0x20, 0x30, 0x3f, 0x40, 0x7e, 0x7f, 0x80, 0x81, 0x82, 0x84, 0x88, 0xa0, 0xc0, 0xfe, 0xff];
-const INTERESTING_32 = [0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x1001, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+const INTERESTING_BYTES = [
+  0x00, 0x01, 0x02, 0x04, 0x05, 0x06, 0x07, 0x08, 0x10, 0x1f, 0x20, 0x30, 0x3f, 0x40, 0x7e, 0x7f, 0x80, 0x81, 0x82, 0x84, 0x88, 0xa0, 0xc0, 0xfe, 0xff,
+];
+const INTERESTING_32 = [
+  0, 1, 2, 0x7f, 0x80, 0xff, 0x100, 0xfff, 0x1000, 0x1001, 0x7fff, 0x8000, 0xffff, 0x10000, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff,
+];
 
 function be(value: number, size: number): Uint8Array {
   const out = new Uint8Array(size);
@@ -152,7 +156,7 @@ function newTag(old: Uint8Array, rng: Rng): Uint8Array {
     case 0:
       return Uint8Array.of(old[0]! ^ 0x20, ...old.subarray(1)); // constructed bit
     case 1:
-      return Uint8Array.of(old[0]! ^ (rng.int(3) + 1) << 6, ...old.subarray(1)); // class
+      return Uint8Array.of(old[0]! ^ ((rng.int(3) + 1) << 6), ...old.subarray(1)); // class
     case 2:
       return Uint8Array.of(rng.u32() & 0xff); // any one-octet tag
     case 3:
@@ -164,7 +168,10 @@ function newTag(old: Uint8Array, rng: Rng): Uint8Array {
     case 6:
       return Uint8Array.of(0x00); // end-of-contents where a value starts
     default:
-      return Uint8Array.of(rng.pick([0x02, 0x04, 0x05, 0x30, 0x31, 0xa0, 0x61, 0x7f, 0x5f, 0x9f, 0xbf]), ...(old.length > 1 && rng.chance(0.5) ? old.subarray(1) : []));
+      return Uint8Array.of(
+        rng.pick([0x02, 0x04, 0x05, 0x30, 0x31, 0xa0, 0x61, 0x7f, 0x5f, 0x9f, 0xbf]),
+        ...(old.length > 1 && rng.chance(0.5) ? old.subarray(1) : []),
+      );
   }
 }
 
@@ -287,7 +294,21 @@ function weirdValue(rng: Rng, old: Json): Json {
     case 1:
       return rng.pick([0, -1, 1, 1.5, 1e308, -1e308, 2 ** 53 + 2, 4096, 0xffffffff]);
     case 2:
-      return rng.pick(["", "0", "-1", "0x", "-0x1", "0xg", "1e3", "18446744073709551616", "-9223372036854775809", "99999999999999999999999999", " 1", "0x1000", "0xfffffffffffffff000"]);
+      return rng.pick([
+        "",
+        "0",
+        "-1",
+        "0x",
+        "-0x1",
+        "0xg",
+        "1e3",
+        "18446744073709551616",
+        "-9223372036854775809",
+        "99999999999999999999999999",
+        " 1",
+        "0x1000",
+        "0xfffffffffffffff000",
+      ]);
     case 3:
       return rng.pick(["a", "0", "abc", "zz", "0g", "\u00ff\u00fe"]); // odd or non-hex data
     case 4:
@@ -304,7 +325,24 @@ function weirdValue(rng: Rng, old: Json): Json {
       // Expanded to nested arrays or objects after JSON.stringify (targets.ts).
       return `\u0001deep:${rng.pick([10, 1000, 20000, 200000])}:${rng.chance(0.5) ? "a" : "o"}`;
     case 10:
-      return rng.pick(["full", "min", "compr", "fullpage", "xbzrle", "hook", "definite", "indefinite", "qber-json", "vmstate", "oldblob", "ramblid", "int", "bool", "array", "subsecl"]);
+      return rng.pick([
+        "full",
+        "min",
+        "compr",
+        "fullpage",
+        "xbzrle",
+        "hook",
+        "definite",
+        "indefinite",
+        "qber-json",
+        "vmstate",
+        "oldblob",
+        "ramblid",
+        "int",
+        "bool",
+        "array",
+        "subsecl",
+      ]);
     case 11:
       return rng.pick(["ff".repeat(4096), "00".repeat(4095), "00".repeat(4097), "ab".repeat(70000)]);
     case 12:
@@ -375,7 +413,30 @@ export function mutateJsonTree(tree: unknown, rng: Rng, count: number, log: stri
   return t;
 }
 
-const JSON_TOKENS = ["{", "}", "[", "]", ",", ":", '"', "\\", "\\u", "\\ud800", "0", "-", "e", "null", "true", "1e999", " ", "\n", '"x":', "\u0000", "\u2028", "\ufeff"];
+const JSON_TOKENS = [
+  "{",
+  "}",
+  "[",
+  "]",
+  ",",
+  ":",
+  '"',
+  "\\",
+  "\\u",
+  "\\ud800",
+  "0",
+  "-",
+  "e",
+  "null",
+  "true",
+  "1e999",
+  " ",
+  "\n",
+  '"x":',
+  "\u0000",
+  "\u2028",
+  "\ufeff",
+];
 
 /** Text-level edits of a JSON text (as UTF-8 bytes). */
 export function mutateJsonText(text: Uint8Array, rng: Rng, log: string[]): Uint8Array {

@@ -125,7 +125,6 @@ export function scanQemuFields(buf: Uint8Array): QemuField[] {
         ram();
         footer();
       } else if (type === 0x00) {
-        continue;
       } else if (type === 0x06) {
         const len = field(4, "be32len");
         p += len;

@@ -45,7 +45,20 @@ targets:
 ${TARGETS.map((t) => `  ${t.padEnd(5)} ${TARGET_DESCRIPTIONS[t]}`).join("\n")}`;
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { inputs: 1000, targets: [...TARGETS], seed: 1, start: 0, index: undefined, jobs: 2, timeoutMs: 1000, hangMs: 10_000, maxGrowthMiB: 128, batch: 250, dump: undefined, report: undefined };
+  const a: Args = {
+    inputs: 1000,
+    targets: [...TARGETS],
+    seed: 1,
+    start: 0,
+    index: undefined,
+    jobs: 2,
+    timeoutMs: 1000,
+    hangMs: 10_000,
+    maxGrowthMiB: 128,
+    batch: 250,
+    dump: undefined,
+    report: undefined,
+  };
   const num = (flag: string, v: string | undefined): number => {
     const n = Number(v);
     if (v === undefined || !Number.isSafeInteger(n) || n < 0) throw new Error(`${flag} needs a non-negative integer`);
@@ -55,17 +68,50 @@ function parseArgs(argv: string[]): Args {
     const flag = argv[i]!;
     const v = argv[i + 1];
     switch (flag) {
-      case "--inputs": a.inputs = num(flag, v); i++; break;
-      case "--seed": a.seed = num(flag, v); i++; break;
-      case "--start": a.start = num(flag, v); i++; break;
-      case "--index": a.index = num(flag, v); i++; break;
-      case "--jobs": a.jobs = Math.max(1, num(flag, v)); i++; break;
-      case "--timeout": a.timeoutMs = num(flag, v); i++; break;
-      case "--hang": a.hangMs = num(flag, v); i++; break;
-      case "--max-growth": a.maxGrowthMiB = num(flag, v); i++; break;
-      case "--batch": a.batch = Math.max(1, num(flag, v)); i++; break;
-      case "--dump": a.dump = v; i++; break;
-      case "--report": a.report = v; i++; break;
+      case "--inputs":
+        a.inputs = num(flag, v);
+        i++;
+        break;
+      case "--seed":
+        a.seed = num(flag, v);
+        i++;
+        break;
+      case "--start":
+        a.start = num(flag, v);
+        i++;
+        break;
+      case "--index":
+        a.index = num(flag, v);
+        i++;
+        break;
+      case "--jobs":
+        a.jobs = Math.max(1, num(flag, v));
+        i++;
+        break;
+      case "--timeout":
+        a.timeoutMs = num(flag, v);
+        i++;
+        break;
+      case "--hang":
+        a.hangMs = num(flag, v);
+        i++;
+        break;
+      case "--max-growth":
+        a.maxGrowthMiB = num(flag, v);
+        i++;
+        break;
+      case "--batch":
+        a.batch = Math.max(1, num(flag, v));
+        i++;
+        break;
+      case "--dump":
+        a.dump = v;
+        i++;
+        break;
+      case "--report":
+        a.report = v;
+        i++;
+        break;
       case "--target": {
         const ts = (v ?? "").split(",");
         for (const t of ts) if (!(TARGETS as readonly string[]).includes(t)) throw new Error(`unknown target ${JSON.stringify(t)}`);
@@ -93,7 +139,9 @@ async function reproduce(a: Args): Promise<number> {
   let failed = false;
   for (const target of a.targets) {
     const input = makeInput(corpus, target, a.seed, a.index!);
-    console.log(`${target} seed ${a.seed} index ${a.index}: ${input.bytes.length} bytes from ${input.base}, mutations: ${input.mutations.join(", ") || "none"}${input.chunks.length ? `, fed in ${input.chunks.length} chunks` : ""}${target === "json" ? `, validate ${input.validate}` : ""}`);
+    console.log(
+      `${target} seed ${a.seed} index ${a.index}: ${input.bytes.length} bytes from ${input.base}, mutations: ${input.mutations.join(", ") || "none"}${input.chunks.length ? `, fed in ${input.chunks.length} chunks` : ""}${target === "json" ? `, validate ${input.validate}` : ""}`,
+    );
     if (a.dump !== undefined) {
       const path = a.targets.length > 1 ? `${a.dump}.${target}` : a.dump;
       writeFileSync(path, input.bytes);
@@ -141,7 +189,10 @@ async function campaign(a: Args): Promise<Map<Target, Stats>> {
     const startWorker = (): void => {
       const shared = new SharedArrayBuffer(16);
       const current = new Float64Array(shared);
-      const worker = new Worker(new URL("./worker.js", import.meta.url), { workerData: { current: shared, targets: a.targets }, resourceLimits: { maxOldGenerationSizeMb: OLD_GENERATION_MB } });
+      const worker = new Worker(new URL("./worker.js", import.meta.url), {
+        workerData: { current: shared, targets: a.targets },
+        resourceLimits: { maxOldGenerationSizeMb: OLD_GENERATION_MB },
+      });
       live++;
       let job: Job | undefined;
       let finished = false;
@@ -152,7 +203,15 @@ async function campaign(a: Args): Promise<Map<Target, Stats>> {
           void worker.terminate();
           return;
         }
-        const m: BatchMessage = { type: "batch", target: job.target, seed: a.seed, from: job.from, to: job.to, timeoutMs: a.timeoutMs, maxGrowthBytes: a.maxGrowthMiB * 2 ** 20 };
+        const m: BatchMessage = {
+          type: "batch",
+          target: job.target,
+          seed: a.seed,
+          from: job.from,
+          to: job.to,
+          timeoutMs: a.timeoutMs,
+          maxGrowthBytes: a.maxGrowthMiB * 2 ** 20,
+        };
         worker.postMessage(m);
       };
       /** The worker died or hung on its current input: charge it, requeue the rest of the batch, start another. */
@@ -210,9 +269,14 @@ function report(a: Args, stats: Map<Target, Stats>, seconds: number): boolean {
   let failures = 0;
   console.log(`\nfuzz campaign: seed ${a.seed}, inputs ${a.start}..${a.start + a.inputs - 1} per target, ${a.jobs} worker(s), ${seconds.toFixed(1)} s`);
   for (const s of stats.values()) {
-    const rejected = Object.entries(s.rejected).map(([k, v]) => `${k} ${v}`).join(", ") || "none";
+    const rejected =
+      Object.entries(s.rejected)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ") || "none";
     const mean = s.inputs > 0 ? s.totalMs / s.inputs : 0;
-    console.log(`  ${s.target.padEnd(5)} ${s.inputs} inputs: ${s.completed} completed, rejected: ${rejected}; failures ${s.failures.length}; slowest ${s.slowestMs.toFixed(1)} ms (index ${s.slowestIndex}); mean ${mean.toFixed(2)} ms; mean size ${s.inputs ? (s.inputBytes / s.inputs / 1024).toFixed(1) : 0} KiB`);
+    console.log(
+      `  ${s.target.padEnd(5)} ${s.inputs} inputs: ${s.completed} completed, rejected: ${rejected}; failures ${s.failures.length}; slowest ${s.slowestMs.toFixed(1)} ms (index ${s.slowestIndex}); mean ${mean.toFixed(2)} ms; mean size ${s.inputs ? (s.inputBytes / s.inputs / 1024).toFixed(1) : 0} KiB`,
+    );
     failures += s.failures.length;
   }
   const groups = new Map<string, Failure[]>();
@@ -221,9 +285,18 @@ function report(a: Args, stats: Map<Target, Stats>, seconds: number): boolean {
     console.log(`\nFAILURE x${fs.length}: ${sig}\n  ${fs[0]!.error}`);
     for (const f of fs.slice(0, 3)) console.log(`  reproduce: ${f.reproduce}`);
   }
-  console.log(`\npeak RSS (VmHWM): ${(peakRssBytes() / 2 ** 20).toFixed(1)} MiB; total inputs ${[...stats.values()].reduce((n, s) => n + s.inputs, 0)}; failures ${failures}`);
+  console.log(
+    `\npeak RSS (VmHWM): ${(peakRssBytes() / 2 ** 20).toFixed(1)} MiB; total inputs ${[...stats.values()].reduce((n, s) => n + s.inputs, 0)}; failures ${failures}`,
+  );
   if (a.report !== undefined) {
-    writeFileSync(a.report, JSON.stringify({ seed: a.seed, start: a.start, inputs: a.inputs, jobs: a.jobs, seconds, peakRssBytes: peakRssBytes(), targets: [...stats.values()] }, null, 2));
+    writeFileSync(
+      a.report,
+      JSON.stringify(
+        { seed: a.seed, start: a.start, inputs: a.inputs, jobs: a.jobs, seconds, peakRssBytes: peakRssBytes(), targets: [...stats.values()] },
+        null,
+        2,
+      ),
+    );
   }
   return failures === 0;
 }
@@ -243,4 +316,3 @@ main().then(
     process.exit(2);
   },
 );
-

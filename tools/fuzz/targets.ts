@@ -106,7 +106,8 @@ export function makeInput(corpus: Corpus, target: Target, seed: number, index: n
       if (rng.chance(0.2)) bytes = mutateJsonText(bytes, rng, log);
     } else {
       bytes = new Uint8Array(Buffer.from(s.text, "utf8"));
-      for (let i = rng.small(3); i > 0; i--) bytes = mode === 9 ? mutateGeneric(bytes, rng, [Buffer.from(rng.pick(corpus.json).text)], 1, log) : mutateJsonText(bytes, rng, log);
+      for (let i = rng.small(3); i > 0; i--)
+        bytes = mode === 9 ? mutateGeneric(bytes, rng, [Buffer.from(rng.pick(corpus.json).text)], 1, log) : mutateJsonText(bytes, rng, log);
     }
   }
   const validate = target === "json" ? rng.chance(0.5) : true;
@@ -168,4 +169,3 @@ export function isExpectedError(target: Target, e: unknown): boolean {
   // The JSON form's reader reports malformed text with its own typed error (the CLI catches it).
   return target === "json" && (e as { name?: unknown } | null)?.name === "JsonSyntaxError";
 }
-

@@ -40,7 +40,26 @@ interface Qmp {
 /** Starts QEMU on `mig` with -incoming, waits until it is loaded, and gives `use` its QMP connection. */
 async function withIncoming<T>(machine: string, mig: string, args: readonly string[], use: (q: Qmp, stderr: () => string) => Promise<T>): Promise<T> {
   const sock = join(dir, `${machine}.sock`);
-  const child = spawn(qemu, ["-M", machine, "-m", "32", "-nodefaults", "-display", "none", "-accel", "tcg", ...args, "-incoming", `exec:cat ${mig}`, "-qmp", `unix:${sock},server=on,wait=off`], { stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(
+    qemu,
+    [
+      "-M",
+      machine,
+      "-m",
+      "32",
+      "-nodefaults",
+      "-display",
+      "none",
+      "-accel",
+      "tcg",
+      ...args,
+      "-incoming",
+      `exec:cat ${mig}`,
+      "-qmp",
+      `unix:${sock},server=on,wait=off`,
+    ],
+    { stdio: ["ignore", "pipe", "pipe"] },
+  );
   let stderr = "";
   child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
   let q: Qmp | undefined;
@@ -74,19 +93,39 @@ describe.skipIf(!requireOracle("qemu-system-x86_64 7.2", available))("qber compo
       const prog = join(dir, "hello.bin");
       writeFileSync(prog, (helloSector() as { sector: Uint8Array }).sector);
       const mig = join(dir, `${machine}.mig`);
-      execFileSync(process.execPath, [qber, "compose", "--machine", machine, "--memory", "32M", "--load", `0x7c00=${prog}`, "--entry", "0x7c00", "--format", "qemu", "-o", mig]);
+      execFileSync(process.execPath, [
+        qber,
+        "compose",
+        "--machine",
+        machine,
+        "--memory",
+        "32M",
+        "--load",
+        `0x7c00=${prog}`,
+        "--entry",
+        "0x7c00",
+        "--format",
+        "qemu",
+        "-o",
+        mig,
+      ]);
       const out = await runUntil(machine, mig, join(dir, `${machine}.out`));
       expect(out).toContain(HELLO_MESSAGE);
     });
   }
 
-  it("pc: devices {\"i8259#1\": {imr}} changes the slave PIC only, as QEMU's info pic shows", async () => {
+  it('pc: devices {"i8259#1": {imr}} changes the slave PIC only, as QEMU\'s info pic shows', async () => {
     const description = join(dir, "pic.json");
     writeFileSync(description, JSON.stringify({ machine: "pc", memory: "32M", devices: { "i8259#1": { imr: "0xa5" } } }));
     const mig = join(dir, "pic.mig");
     execFileSync(process.execPath, [qber, "compose", description, "--format", "qemu", "-o", mig]);
     const info = await withIncoming("pc", mig, [], (q) => q.execute("human-monitor-command", { "command-line": "info pic" }) as Promise<string>);
     // QEMU prints the master as pic0 and the slave (instance 1) as pic1, slave first.
-    expect(info.match(/^pic\d: .*imr=[0-9a-f]{2}/gm)?.map((l) => /^(pic\d).*imr=([0-9a-f]{2})/.exec(l)!.slice(1).join(" ")).sort()).toEqual(["pic0 00", "pic1 a5"]);
+    expect(
+      info
+        .match(/^pic\d: .*imr=[0-9a-f]{2}/gm)
+        ?.map((l) => /^(pic\d).*imr=([0-9a-f]{2})/.exec(l)!.slice(1).join(" "))
+        .sort(),
+    ).toEqual(["pic0 00", "pic1 a5"]);
   });
 });

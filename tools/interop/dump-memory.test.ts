@@ -122,7 +122,10 @@ const CASES: readonly Case[] = [
 
 describe("qber dump-memory is byte-identical to QEMU 7.2's dump-guest-memory", () => {
   for (const c of CASES) {
-    const why = c.name === "linux-q35" ? "qemu-system-x86_64 7.2, a Linux guest (QBER_LINUX_GUEST), gdb-multiarch, readelf, cmp" : `${c.name === "virt-aarch64" ? "qemu-system-aarch64" : "qemu-system-x86_64"} 7.2, gdb-multiarch, readelf, cmp`;
+    const why =
+      c.name === "linux-q35"
+        ? "qemu-system-x86_64 7.2, a Linux guest (QBER_LINUX_GUEST), gdb-multiarch, readelf, cmp"
+        : `${c.name === "virt-aarch64" ? "qemu-system-aarch64" : "qemu-system-x86_64"} 7.2, gdb-multiarch, readelf, cmp`;
     it.skipIf(!requireOracle(why, c.available))(`${c.name}: from the stream and from its BER import`, { timeout: 600_000 }, async () => {
       const mig = join(dir, `${c.name}.mig`);
       const ber = join(dir, `${c.name}.ber`);

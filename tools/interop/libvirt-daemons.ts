@@ -81,7 +81,12 @@ export class LibvirtDaemons {
     if (!this.virtlogd && !(await socketAnswers(VIRTLOGD_SOCKET))) {
       this.virtlogd = spawn("virtlogd", ["--pid-file", join(this.dir, "virtlogd.pid")], { stdio: ["ignore", "ignore", "pipe"] });
       this.virtlogd.stderr!.on("data", (d: Buffer) => (this.log += d.toString()));
-      await waitFor("virtlogd", () => socketAnswers(VIRTLOGD_SOCKET), this.virtlogd, () => this.log);
+      await waitFor(
+        "virtlogd",
+        () => socketAnswers(VIRTLOGD_SOCKET),
+        this.virtlogd,
+        () => this.log,
+      );
     }
     await stop(this.libvirtd);
     const conf = join(this.dir, "qemu.conf");
@@ -90,9 +95,16 @@ export class LibvirtDaemons {
     writeFileSync(join(this.dir, "libvirtd.conf"), `unix_sock_dir = "${this.dir}"\n`);
     const sock = join(this.dir, "libvirt-sock");
     const script = `mount --bind "$1" /etc/libvirt/qemu.conf && exec libvirtd --config "$2" --pid-file "$3"`;
-    this.libvirtd = spawn("unshare", ["-m", "sh", "-c", script, "sh", conf, join(this.dir, "libvirtd.conf"), join(this.dir, "libvirtd.pid")], { stdio: ["ignore", "ignore", "pipe"] });
+    this.libvirtd = spawn("unshare", ["-m", "sh", "-c", script, "sh", conf, join(this.dir, "libvirtd.conf"), join(this.dir, "libvirtd.pid")], {
+      stdio: ["ignore", "ignore", "pipe"],
+    });
     this.libvirtd.stderr!.on("data", (d: Buffer) => (this.log = (this.log + d.toString()).slice(-8192)));
-    await waitFor("libvirtd", async () => existsSync(sock) && (await socketAnswers(sock)), this.libvirtd, () => this.log);
+    await waitFor(
+      "libvirtd",
+      async () => existsSync(sock) && (await socketAnswers(sock)),
+      this.libvirtd,
+      () => this.log,
+    );
   }
 
   virsh(...args: string[]): string {

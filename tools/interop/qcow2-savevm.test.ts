@@ -82,8 +82,16 @@ describe.skipIf(!ok)("qcow2 internal snapshots (QEMU 7.2 savevm)", () => {
     expect(r.status, r.stderr).toBe(0);
     const theirs = execFileSync("qemu-img", ["snapshot", "-l", disk], { encoding: "utf8" });
     for (const tag of ["at-start", "after-running"]) {
-      const mine = r.stdout.split("\n").find((l) => l.includes(` ${tag} `))!.trim().split(/\s+/);
-      const row = theirs.split("\n").find((l) => l.includes(` ${tag} `))!.trim().split(/\s+/);
+      const mine = r.stdout
+        .split("\n")
+        .find((l) => l.includes(` ${tag} `))!
+        .trim()
+        .split(/\s+/);
+      const row = theirs
+        .split("\n")
+        .find((l) => l.includes(` ${tag} `))!
+        .trim()
+        .split(/\s+/);
       // ID, TAG, VM SIZE (number, unit), DATE (day, time), VM CLOCK; qemu-img adds ICOUNT (empty here).
       expect(mine).toEqual(row.slice(0, 7));
     }
@@ -125,13 +133,27 @@ describe.skipIf(!ok)("qcow2 internal snapshots (QEMU 7.2 savevm)", () => {
       writeFileSync(
         `${mig}.json`,
         JSON.stringify({
-          command: ["qemu-system-x86_64", ...machine, "-qmp", "unix:{tmp}/qmp.sock,server=on,wait=off", "-S", "-drive", "file={tmp}/disk.img,if=ide,format=raw"],
+          command: [
+            "qemu-system-x86_64",
+            ...machine,
+            "-qmp",
+            "unix:{tmp}/qmp.sock,server=on,wait=off",
+            "-S",
+            "-drive",
+            "file={tmp}/disk.img,if=ide,format=raw",
+          ],
           files: { "disk.img": { bytes: Math.max(size, 16 << 20) } },
           registers: state.registers,
           ram: { md5: md5(state.ram), md5_0_to_a0000: md5(state.ram.subarray(0, 0xa0000)), md5_100000_to_end: md5(state.ram.subarray(0x100000)) },
         }),
       );
-      const r = (await loadCheck(mig, { qemu, resume: true })) as { registers: boolean; ramLow: boolean; ramHigh: boolean; registerDiff?: string[]; resumed?: string };
+      const r = (await loadCheck(mig, { qemu, resume: true })) as {
+        registers: boolean;
+        ramLow: boolean;
+        ramHigh: boolean;
+        registerDiff?: string[];
+        resumed?: string;
+      };
       expect(r.registerDiff ?? [], "register differences").toEqual([]);
       expect({ registers: r.registers, ramLow: r.ramLow, ramHigh: r.ramHigh }).toEqual({ registers: true, ramLow: true, ramHigh: true });
       expect(["running", "paused"]).toContain(r.resumed);

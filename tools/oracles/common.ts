@@ -61,11 +61,7 @@ export interface RunResult {
 }
 
 /** Runs a program to completion, collecting stdout as bytes. Never rejects on a non-zero exit. */
-export function run(
-  cmd: string,
-  args: readonly string[],
-  opts: { cwd?: string; input?: Uint8Array; timeoutMs?: number } = {},
-): Promise<RunResult> {
+export function run(cmd: string, args: readonly string[], opts: { cwd?: string; input?: Uint8Array; timeoutMs?: number } = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     const t0 = performance.now();
     const child = spawn(cmd, args, {

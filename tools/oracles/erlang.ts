@@ -160,8 +160,7 @@ class TermWriter {
     }
   };
   RAMSecBlock = (v: RamSecBlock): string => `{'RAMSecBlock',${this.str(v.name)},${this.list(v.pages, this.RAMPage)}}`;
-  SubSection = (v: SubSection): string =>
-    `{'SubSection',${this.str(v.name)},${this.int(v.versionId)},${this.list(v.contents, this.VMStateEntries)}}`;
+  SubSection = (v: SubSection): string => `{'SubSection',${this.str(v.name)},${this.int(v.versionId)},${this.list(v.contents, this.VMStateEntries)}}`;
   SubSecList = (v: readonly SubSection[]): string => this.list(v, this.SubSection);
   VMStateEntries = (v: VmStateEntry): string => {
     switch (v.kind) {

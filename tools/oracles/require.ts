@@ -14,7 +14,10 @@
 export type Availability = boolean | { readonly ok: boolean; readonly reason?: string };
 
 export class OracleMissingError extends Error {
-  constructor(readonly oracle: string, reason: string) {
+  constructor(
+    readonly oracle: string,
+    reason: string,
+  ) {
     super(`oracle "${oracle}" is not available (${reason}) and CI=true: failing instead of skipping`);
     this.name = "OracleMissingError";
   }

@@ -39,7 +39,14 @@ describe("the library's dependency closure", () => {
   it("the six stable functions come from those packages", async () => {
     const qemu = await import("@qber/qemu");
     const snapshot = await import("@qber/snapshot");
-    for (const f of [qemu.importQemuStream, qemu.exportQemuStream, snapshot.composeMachine, snapshot.inspectFile, snapshot.validateFile, snapshot.decodeToJson]) {
+    for (const f of [
+      qemu.importQemuStream,
+      qemu.exportQemuStream,
+      snapshot.composeMachine,
+      snapshot.inspectFile,
+      snapshot.validateFile,
+      snapshot.decodeToJson,
+    ]) {
       expect(typeof f).toBe("function");
     }
   });

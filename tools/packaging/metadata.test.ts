@@ -42,7 +42,8 @@ describe("READMEs", () => {
     const links = [...readme.matchAll(/\]\(([^)]+)\)/g)].map((m) => m[1]!);
     expect(links.filter((l) => !/^https:\/\//.test(l))).toEqual([]);
     for (const l of links.filter((x) => x.includes("/docs/"))) expect(l).toMatch(new RegExp(`^${repositoryUrl}/blob/main/docs/[\\w-]+\\.md$`));
-    for (const [, topic] of readme.matchAll(/`qber help ([a-z][\w-]*)`/g)) expect(readFileSync(join(repoRoot, "docs", `${topic}.md`), "utf8").length, topic).toBeGreaterThan(0);
+    for (const [, topic] of readme.matchAll(/`qber help ([a-z][\w-]*)`/g))
+      expect(readFileSync(join(repoRoot, "docs", `${topic}.md`), "utf8").length, topic).toBeGreaterThan(0);
   });
 
   it("the README says how to install the command, and its QEMU recipes call qber from PATH", () => {

@@ -124,7 +124,17 @@ const known: Record<PackageDir, readonly string[]> = {
   vmstate: ["vmsd", "u8", "definePlugin", "validateState", "stateToJson"],
   devices: ["devicePlugins", "devicesRegistry", "defaultRegistry", "hpetPlugin"],
   qemu: ["importQemuStream", "exportQemuStream", "openFile", "berSource"],
-  snapshot: ["inspectFile", "validateFile", "decodeToJson", "encodeFromJson", "composeMachine", "composeMachineJson", "deviceOverride", "diffSnapshots", "renderReport"],
+  snapshot: [
+    "inspectFile",
+    "validateFile",
+    "decodeToJson",
+    "encodeFromJson",
+    "composeMachine",
+    "composeMachineJson",
+    "deviceOverride",
+    "diffSnapshots",
+    "renderReport",
+  ],
   cli: ["main"],
 };
 

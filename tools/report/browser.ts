@@ -43,7 +43,10 @@ export function chromiumAvailability(): Availability {
 }
 
 /** A persistent context on a fresh profile directory; `close` removes the profile. */
-export async function launch(playwright: Playwright, viewport = { width: 1280, height: 900 }): Promise<{ context: import("playwright-core").BrowserContext; close: () => Promise<void> }> {
+export async function launch(
+  playwright: Playwright,
+  viewport = { width: 1280, height: 900 },
+): Promise<{ context: import("playwright-core").BrowserContext; close: () => Promise<void> }> {
   const profile = mkdtempSync(join(tmpdir(), "qber-chromium-"));
   const context = await playwright.chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM,

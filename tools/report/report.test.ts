@@ -82,7 +82,16 @@ describe.skipIf(!ready)("qber report in headless Chromium", () => {
     expect(await page.locator("#sections-a tbody tr").count()).toBe(s.sections.length);
     expect(await page.locator("#sections-a tbody tr", { hasText: "qemu:vmdesc" }).count()).toBe(1);
     const cpuRow = page.locator("#sections-a tbody tr").filter({ has: page.locator("td:nth-child(3)", { hasText: /^cpu$/ }) });
-    expect(await cpuRow.locator("td").allTextContents()).toEqual([expect.any(String), "5", "cpu", "0", "12", "device", expect.any(String), "plugin (@qber/devices:cpu)"]);
+    expect(await cpuRow.locator("td").allTextContents()).toEqual([
+      expect.any(String),
+      "5",
+      "cpu",
+      "0",
+      "12",
+      "device",
+      expect.any(String),
+      "plugin (@qber/devices:cpu)",
+    ]);
 
     // Device tree: a node per compared section; collapsed until opened.
     expect(await page.locator("details.device").count()).toBe(s.states.length);

@@ -7,7 +7,10 @@ const t = performance.now();
 process.on("exit", (code) => {
   const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync("/proc/self/status", "utf8"));
   if (process.env.QBER_MEASURE) {
-    appendFileSync(process.env.QBER_MEASURE, JSON.stringify({ command: process.argv[2], code, ms: performance.now() - t, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 }) + "\n");
+    appendFileSync(
+      process.env.QBER_MEASURE,
+      `${JSON.stringify({ command: process.argv[2], code, ms: performance.now() - t, peakRssMiB: Number(hwm?.[1] ?? 0) / 1024 })}\n`,
+    );
   }
 });
 await import("../../packages/cli/dist/qber.mjs");

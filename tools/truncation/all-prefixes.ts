@@ -54,7 +54,8 @@ async function runJob(job: Job): Promise<Outcome> {
     out.checked++;
     if (ok) continue;
     out.failureCount++;
-    if (out.failures.length < SHOWN_FAILURES) out.failures.push({ length, error: e === undefined ? "accepted" : `${(e as Error).name}: ${(e as Error).message}` });
+    if (out.failures.length < SHOWN_FAILURES)
+      out.failures.push({ length, error: e === undefined ? "accepted" : `${(e as Error).name}: ${(e as Error).message}` });
   }
   return out;
 }
@@ -97,10 +98,16 @@ async function main(): Promise<number> {
       const failures = parts.reduce((n, p) => n + p.failureCount, 0);
       total += checked;
       failed += failures;
-      console.log(`${new Date().toISOString().slice(11, 19)} ${file} ${format.padEnd(4)} ${String(checked).padStart(8)} prefixes, ${failures} failures, ${((performance.now() - t) / 1000).toFixed(0)} s`);
+      console.log(
+        `${new Date().toISOString().slice(11, 19)} ${file} ${format.padEnd(4)} ${String(checked).padStart(8)} prefixes, ${failures} failures, ${((performance.now() - t) / 1000).toFixed(0)} s`,
+      );
       const endAtEof = parts.find((p) => p.endAtEof !== undefined)?.endAtEof;
       if (endAtEof !== undefined) console.log(`  the prefix ending at the EOF record (before the vmdesc): ${endAtEof}`);
-      for (const f of parts.flatMap((p) => p.failures).sort((x, y) => x.length - y.length).slice(0, SHOWN_FAILURES)) console.log(`  cut at ${f.length}: ${f.error}`);
+      for (const f of parts
+        .flatMap((p) => p.failures)
+        .sort((x, y) => x.length - y.length)
+        .slice(0, SHOWN_FAILURES))
+        console.log(`  cut at ${f.length}: ${f.error}`);
     }
   }
   console.log(`all: ${total} prefixes of ${files.length} fixtures, ${failed} failures, ${((performance.now() - started) / 60000).toFixed(1)} min`);

@@ -19,7 +19,9 @@ import { describe, expect, it } from "vitest";
 import { berOf, collect, commandRegistry, eofRecordAt, prefixFailure, readBerFully } from "./prefix-check.js";
 
 const dir = fileURLToPath(new URL("../../fixtures/qemu-7.2/", import.meta.url));
-const fixtures = readdirSync(dir).filter((f) => f.endsWith(".mig")).sort();
+const fixtures = readdirSync(dir)
+  .filter((f) => f.endsWith(".mig"))
+  .sort();
 
 function cuts(length: number, boundaries: readonly number[]): number[] {
   const set = new Set<number>();

@@ -119,7 +119,11 @@ describe("qber inspect", () => {
   it("lists sections and RAM, and prints the documented JSON", async () => {
     const r = await runCli(["inspect", join(fixtures, "q35-paused.mig"), "--json"]);
     expect(r.code, r.stderr).toBe(0);
-    const doc = JSON.parse(r.stdout) as { schemaVersion: number; sections: { name: string | null; kind: string; decodedBy: string | null; id: number; instance: number | null; version: number | null; bytes: number }[]; ram: { name: string; pages: number }[] };
+    const doc = JSON.parse(r.stdout) as {
+      schemaVersion: number;
+      sections: { name: string | null; kind: string; decodedBy: string | null; id: number; instance: number | null; version: number | null; bytes: number }[];
+      ram: { name: string; pages: number }[];
+    };
     expect(doc.schemaVersion).toBe(2);
     const devices = doc.sections.filter((s) => s.kind === "device");
     expect(devices).toHaveLength(29);
@@ -139,7 +143,14 @@ describe("qber extract-ram", () => {
     const out = at("ram");
     const r = await runCli(["extract-ram", join(fixtures, "q35-xbzrle-live.mig"), "-o", out]);
     expect(r.code, r.stderr).toBe(0);
-    expect(readdirSync(out).sort()).toEqual(["_rom_etc_acpi_rsdp.img", "_rom_etc_acpi_tables.img", "_rom_etc_table-loader.img", "pc.bios.img", "pc.ram.img", "pc.rom.img"]);
+    expect(readdirSync(out).sort()).toEqual([
+      "_rom_etc_acpi_rsdp.img",
+      "_rom_etc_acpi_tables.img",
+      "_rom_etc_table-loader.img",
+      "pc.bios.img",
+      "pc.ram.img",
+      "pc.rom.img",
+    ]);
     const side = JSON.parse(readFileSync(join(fixtures, "q35-xbzrle-live.mig.json"), "utf8")) as { ram: { md5_0_to_a0000: string; md5_100000_to_end: string } };
     const ram = readFileSync(join(out, "pc.ram.img"));
     expect(md5(ram.subarray(0, 0xa0000))).toBe(side.ram.md5_0_to_a0000);
@@ -155,7 +166,10 @@ describe("qber compose", () => {
     const inspect = JSON.parse((await runCli(["inspect", at("c.ber"), "--json"])).stdout) as { sections: { kind: string; decodedBy: string | null }[] };
     expect(inspect.sections.filter((s) => s.kind === "device")).toHaveLength(30);
     expect((await runCli(["validate", at("c.ber")])).code).toBe(0);
-    writeFileSync(at("m.json"), JSON.stringify({ machine: "q35", memory: "32M", load: [{ addr: "0x7c00", hex: "ebfe" }], entry: 31744, devices: { mc146818rtc: { cmos_index: 5 } } }));
+    writeFileSync(
+      at("m.json"),
+      JSON.stringify({ machine: "q35", memory: "32M", load: [{ addr: "0x7c00", hex: "ebfe" }], entry: 31744, devices: { mc146818rtc: { cmos_index: 5 } } }),
+    );
     const file = await runCli(["compose", at("m.json"), "--format", "qemu", "-o", at("c.mig")]);
     expect(file.code, file.stderr).toBe(0);
     expect(readFileSync(at("c.mig")).subarray(0, 4).toString("latin1")).toBe("QEVM");
@@ -188,7 +202,9 @@ describe("limit options", () => {
     expect(state.code).toBe(1);
     expect(state.stderr).toMatch(/device state 1001 exceeds the limit of 1000 .*--max-device-state/);
     expect(existsSync(at("limited.ber"))).toBe(false);
-    expect((await runCli(["export", at("live.ber"), "-o", at("l.mig"), "--max-element-count", "10"])).stderr).toMatch(/element count 11 exceeds the limit of 10/);
+    expect((await runCli(["export", at("live.ber"), "-o", at("l.mig"), "--max-element-count", "10"])).stderr).toMatch(
+      /element count 11 exceeds the limit of 10/,
+    );
     expect((await runCli(["inspect", mig, "--max-depth", "lots"])).code).toBe(2);
     expect((await runCli(["validate", mig, "--max-section-length", "100000000"])).code).toBe(0);
   });

@@ -17,7 +17,13 @@ describe("qber devices", () => {
     const r = await qber("devices", "--json");
     expect(r.code).toBe(0);
     const doc = JSON.parse(r.stdout) as { devices: { id: string }[] };
-    expect(doc.devices.find((d) => d.id === "@qber/devices:hpet")).toEqual({ id: "@qber/devices:hpet", names: ["hpet"], minVersion: 2, maxVersion: 2, schema: true });
+    expect(doc.devices.find((d) => d.id === "@qber/devices:hpet")).toEqual({
+      id: "@qber/devices:hpet",
+      names: ["hpet"],
+      minVersion: 2,
+      maxVersion: 2,
+      schema: true,
+    });
     expect(doc.devices.length).toBeGreaterThan(30);
   });
 

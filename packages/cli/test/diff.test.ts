@@ -137,7 +137,15 @@ describe("qber diff", () => {
     const d = JSON.parse(r.stdout) as SnapshotDiff;
     expect(d.schemaVersion).toBe(1);
     expect(d.identical).toBe(true);
-    expect(d.summary).toEqual({ sectionsChanged: 0, sectionsOnlyInA: 0, sectionsOnlyInB: 0, ramBlocksChanged: 0, ramBlocksOnlyInA: 0, ramBlocksOnlyInB: 0, pagesChanged: 0 });
+    expect(d.summary).toEqual({
+      sectionsChanged: 0,
+      sectionsOnlyInA: 0,
+      sectionsOnlyInB: 0,
+      ramBlocksChanged: 0,
+      ramBlocksOnlyInA: 0,
+      ramBlocksOnlyInB: 0,
+      pagesChanged: 0,
+    });
     expect(d.ram.blocks.map((b) => b.name)).toContain("pc.ram");
   });
 
@@ -171,7 +179,10 @@ describe("qber diff", () => {
     expect(cpu.fields).toContainEqual({ path: "eip", a: "47033", b: "65520" });
     // The JSON form stays lossless and as it was: no types or descriptions in it.
     expect(Object.keys(cpu).sort()).toEqual(["decodedBy", "fields", "instance", "kind", "moreFields", "name", "version", "versionChanged"]);
-    expect(d.sections.changed.find((c) => c.name === "0000:00:00.0/I440FX")!.fields[0]).toMatchObject({ path: "parent_obj.config", a: expect.stringMatching(/^[0-9a-f]{512}$/) });
+    expect(d.sections.changed.find((c) => c.name === "0000:00:00.0/I440FX")!.fields[0]).toMatchObject({
+      path: "parent_obj.config",
+      a: expect.stringMatching(/^[0-9a-f]{512}$/),
+    });
     expect(cpu.fields).toContainEqual({ path: "segs[1].base", a: "983040", b: "4294901760" });
     // A subsection sent by one and not the other.
     expect(cpu.fields).toContainEqual({ path: "msr_smi_count", a: { msr_smi_count: "1" } });
@@ -197,7 +208,13 @@ describe("qber diff", () => {
     expect(timer.fields[0]!.path).toBe("cpu_ticks_offset");
     expect(BigInt(timer.fields[0]!.b as string) - BigInt(timer.fields[0]!.a as string)).toBe(1000n);
     expect(d.ram.blocks.filter((b) => b.differentPages > 0)).toEqual([
-      { name: "pc.ram", length: { a: 33554432, b: 33554432 }, pages: { a: 8192, b: 8192 }, differentPages: 1, ranges: [{ start: "0x6000", end: "0x7000", pages: 1 }] },
+      {
+        name: "pc.ram",
+        length: { a: 33554432, b: 33554432 },
+        pages: { a: 8192, b: 8192 },
+        differentPages: 1,
+        ranges: [{ start: "0x6000", end: "0x7000", pages: 1 }],
+      },
     ]);
     const text = await qber("diff", pausedBer, edited);
     expect(text.stdout).toContain("device timer (instance 0, version 2): 1 field differs\n  cpu_ticks_offset: ");
@@ -212,7 +229,9 @@ describe("qber diff", () => {
     writeFileSync(text, "hello, world\n");
     const wrong = await qber("diff", text, paused);
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toBe(`qber: ${text}: not a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d), nor a libvirt save image, a qcow2 image or a gzip/bzip2/xz/lzop/zstd-compressed stream; it starts with 68 65 6c 6c\n`);
+    expect(wrong.stderr).toBe(
+      `qber: ${text}: not a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d), nor a libvirt save image, a qcow2 image or a gzip/bzip2/xz/lzop/zstd-compressed stream; it starts with 68 65 6c 6c\n`,
+    );
 
     const cut = join(dir, "cut.mig");
     writeFileSync(cut, readFileSync(paused).subarray(0, 200_000));
@@ -234,7 +253,9 @@ describe("qber diff", () => {
   it("a tiny XBZRLE cache is an error that names it, not a wrong answer", async () => {
     const r = await qber("diff", xbzrle, xbzrleBer, "--xbzrle-cache", "0.01");
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^qber: .*XBZRLE page at 0x[0-9a-f]+ applies to contents dropped to keep within the XBZRLE cache of 10486 bytes; use a larger cache\n$/);
+    expect(r.stderr).toMatch(
+      /^qber: .*XBZRLE page at 0x[0-9a-f]+ applies to contents dropped to keep within the XBZRLE cache of 10486 bytes; use a larger cache\n$/,
+    );
   });
 
   it("--help shows examples", async () => {
@@ -274,7 +295,14 @@ describe("qber report (CLI side; the page itself is checked in a browser by tool
 });
 
 describe("diffSummaries and renderReport", () => {
-  const state = (name: string, instance: number, version: number, fields: unknown): SectionState => ({ name, instance, version, kind: "device", decodedBy: "plugin", fields });
+  const state = (name: string, instance: number, version: number, fields: unknown): SectionState => ({
+    name,
+    instance,
+    version,
+    kind: "device",
+    decodedBy: "plugin",
+    fields,
+  });
   const block = (name: string, kinds: number[], length: number | undefined = kinds.length * 4096): RamBlockSummary => {
     const digests = new Uint8Array(kinds.length * 16);
     kinds.forEach((k, i) => {
@@ -282,15 +310,36 @@ describe("diffSummaries and renderReport", () => {
     });
     return { name, length, pages: kinds.length, kinds: Uint8Array.from(kinds), digests, records: { zero: 0, full: 0, xbzrle: 0, hook: 0 } };
   };
-  const summary = (states: SectionState[], ram: RamBlockSummary[]): SnapshotSummary => ({ sections: [], states, ram, guestPhysical: { error: "no configuration section naming the machine type" }, bytes: 0 });
+  const summary = (states: SectionState[], ram: RamBlockSummary[]): SnapshotSummary => ({
+    sections: [],
+    states,
+    ram,
+    guestPhysical: { error: "no configuration section naming the machine type" },
+    bytes: 0,
+  });
 
   it("reports versions, sections and RAM blocks only on one side, and grown blocks", () => {
-    const a = summary([state("apic", 0, 3, { x: 1 }), state("hpet", 0, 2, {}), state("dma", 0, 1, {})], [block("pc.ram", [PAGE_FULL, PAGE_ZERO, PAGE_NEVER]), block("vga", [PAGE_ZERO])]);
-    const b = summary([state("dma", 1, 1, {}), state("apic", 0, 4, { x: 1 }), state("dma", 0, 1, {})], [block("pc.ram", [PAGE_FULL, PAGE_NEVER, PAGE_ZERO, PAGE_FULL]), block("extra", [])]);
+    const a = summary(
+      [state("apic", 0, 3, { x: 1 }), state("hpet", 0, 2, {}), state("dma", 0, 1, {})],
+      [block("pc.ram", [PAGE_FULL, PAGE_ZERO, PAGE_NEVER]), block("vga", [PAGE_ZERO])],
+    );
+    const b = summary(
+      [state("dma", 1, 1, {}), state("apic", 0, 4, { x: 1 }), state("dma", 0, 1, {})],
+      [block("pc.ram", [PAGE_FULL, PAGE_NEVER, PAGE_ZERO, PAGE_FULL]), block("extra", [])],
+    );
     const d = diffSummaries(a, b, { names: ["A", "B"] });
     expect(d.identical).toBe(false);
     expect(d.sections.changed).toEqual([
-      { name: "apic", instance: 0, kind: "device", version: { a: 3, b: 4 }, versionChanged: true, decodedBy: { a: "plugin", b: "plugin" }, fields: [], moreFields: 0 },
+      {
+        name: "apic",
+        instance: 0,
+        kind: "device",
+        version: { a: 3, b: 4 },
+        versionChanged: true,
+        decodedBy: { a: "plugin", b: "plugin" },
+        fields: [],
+        moreFields: 0,
+      },
     ]);
     expect(d.sections.onlyInA).toEqual([{ name: "hpet", instance: 0, version: 2, kind: "device" }]);
     expect(d.sections.onlyInB).toEqual([{ name: "dma", instance: 1, version: 1, kind: "device" }]);
@@ -316,7 +365,14 @@ describe("diffSummaries and renderReport", () => {
     const pages = 16 * 1024 * 1024;
     const kinds = new Uint8Array(pages);
     for (let i = 0; i < pages; i++) kinds[i] = (i * 2654435761) >>> 30;
-    const big: RamBlockSummary = { name: "pc.ram", length: pages * 4096, pages, kinds, digests: new Uint8Array(0), records: { zero: 0, full: 0, xbzrle: 0, hook: 0 } };
+    const big: RamBlockSummary = {
+      name: "pc.ram",
+      length: pages * 4096,
+      pages,
+      kinds,
+      digests: new Uint8Array(0),
+      records: { zero: 0, full: 0, xbzrle: 0, hook: 0 },
+    };
     const html = renderReport({ name: "big", summary: summary([], [big]) });
     expect(html.length).toBeLessThan(400_000);
     expect(html).toContain("1,024 pages per cell (dominant kind)");

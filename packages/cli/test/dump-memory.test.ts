@@ -51,7 +51,9 @@ describe("qber dump-memory", () => {
   });
 
   it("inspect --json gives the same guest-physical map, or why it is not known; the report labels the RAM maps with it", async () => {
-    const r = JSON.parse((await runCli(["inspect", "--json", join(fixtures, "pc-never-run.mig")])).stdout) as { guestPhysical: { ranges: { start: number; length: number; block: string; offset: number }[] } };
+    const r = JSON.parse((await runCli(["inspect", "--json", join(fixtures, "pc-never-run.mig")])).stdout) as {
+      guestPhysical: { ranges: { start: number; length: number; block: string; offset: number }[] };
+    };
     expect(r.guestPhysical.ranges.map((x) => [x.start, x.length, x.block, x.offset])).toEqual([
       [0, 0xc0000, "pc.ram", 0],
       [0xc0000, 0x20000, "pc.rom", 0],

@@ -49,7 +49,8 @@ describe("qber help", () => {
     for (const argv of [["--help"], ...commands.map((c) => [c, "--help"])]) {
       const { stdout } = await runCli(argv);
       expect(stdout, argv.join(" ")).not.toMatch(/docs\/[\w-]+\.md/);
-      for (const [, name] of stdout.matchAll(/qber help ([\w-]+)/g)) expect([...topics, ...commands, "TOPIC"], `${argv.join(" ")}: qber help ${name}`).toContain(name);
+      for (const [, name] of stdout.matchAll(/qber help ([\w-]+)/g))
+        expect([...topics, ...commands, "TOPIC"], `${argv.join(" ")}: qber help ${name}`).toContain(name);
     }
   });
 });

@@ -28,7 +28,11 @@ async function importToBer(mig: string): Promise<Buffer> {
 
 async function toDer(ber: Uint8Array): Promise<Buffer> {
   const chunks: Uint8Array[] = [];
-  await rewriteDer(() => ber, (c: Uint8Array) => void chunks.push(c.slice()), registryFor());
+  await rewriteDer(
+    () => ber,
+    (c: Uint8Array) => void chunks.push(c.slice()),
+    registryFor(),
+  );
   return Buffer.concat(chunks);
 }
 

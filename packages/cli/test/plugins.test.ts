@@ -76,7 +76,9 @@ describe("--plugin", () => {
       // Without ./ it is a package name, as in Node's import.
       const bare = await runCli(["--plugin", "plugin-modules/parallel.mjs", "devices"]);
       expect(bare.code).toBe(2);
-      expect(bare.stderr).toMatch(/^qber: --plugin plugin-modules\/parallel\.mjs: not found: no package .*a file of that name is here: write \.\/plugin-modules\/parallel\.mjs/);
+      expect(bare.stderr).toMatch(
+        /^qber: --plugin plugin-modules\/parallel\.mjs: not found: no package .*a file of that name is here: write \.\/plugin-modules\/parallel\.mjs/,
+      );
     } finally {
       process.chdir(cwd);
     }
@@ -98,13 +100,25 @@ describe("--plugin: a module that cannot be used is named, exit 2", () => {
   });
 
   it("throws while loading", async () => {
-    await fails(module("throws.mjs", 'throw new Error("no licence for this device");\n'), /--plugin .*throws\.mjs: failed while loading: no licence for this device$/m);
-    await fails(module("imports.mjs", 'import "@example/not-installed";\n'), /--plugin .*imports\.mjs: failed while loading: Cannot find package '@example\/not-installed'/);
+    await fails(
+      module("throws.mjs", 'throw new Error("no licence for this device");\n'),
+      /--plugin .*throws\.mjs: failed while loading: no licence for this device$/m,
+    );
+    await fails(
+      module("imports.mjs", 'import "@example/not-installed";\n'),
+      /--plugin .*imports\.mjs: failed while loading: Cannot find package '@example\/not-installed'/,
+    );
   });
 
   it("exports no plugin, or something almost a plugin", async () => {
-    await fails(module("none.mjs", "export const a = 1;\nexport default { b: 2 };\n"), /--plugin .*none\.mjs: exports no section plugin \(.*it exports a, default\)$/m);
-    await fails(module("almost.mjs", 'export const p = { id: "x:y", names: ["y"], minVersion: 1, maxVersion: 1, ber: {} };\n'), /--plugin .*almost\.mjs: export p is not a section plugin \(x:y: ber has no decode and encode functions\)$/m);
+    await fails(
+      module("none.mjs", "export const a = 1;\nexport default { b: 2 };\n"),
+      /--plugin .*none\.mjs: exports no section plugin \(.*it exports a, default\)$/m,
+    );
+    await fails(
+      module("almost.mjs", 'export const p = { id: "x:y", names: ["y"], minVersion: 1, maxVersion: 1, ber: {} };\n'),
+      /--plugin .*almost\.mjs: export p is not a section plugin \(x:y: ber has no decode and encode functions\)$/m,
+    );
   });
 });
 
@@ -123,7 +137,9 @@ describe("--plugin in the qber process (the bundled bin; needs the build)", () =
     const cjs = module("plugin.cjs", 'module.exports = { id: "x:y" };\n');
     const r = qber("--plugin", cjs, "devices");
     expect(r.status).toBe(2);
-    expect(r.stderr).toBe(`qber: --plugin ${cjs}: a CommonJS module, not an ES module: qber loads ES modules only (.mjs, or .js in a package with "type": "module")\n`);
+    expect(r.stderr).toBe(
+      `qber: --plugin ${cjs}: a CommonJS module, not an ES module: qber loads ES modules only (.mjs, or .js in a package with "type": "module")\n`,
+    );
     const ts = module("plugin.ts", "export const x: number = 1;\n");
     const t = qber("--plugin", ts, "devices");
     expect(t.status).toBe(2);

@@ -28,7 +28,9 @@ interface Problem {
   reason: string;
 }
 
-type Json = { sections: { type: string; name?: string; contents?: { vmstate: { int?: string; array?: unknown[] }[] }; blocks?: { name: string; pages: unknown[] }[] }[] };
+type Json = {
+  sections: { type: string; name?: string; contents?: { vmstate: { int?: string; array?: unknown[] }[] }; blocks?: { name: string; pages: unknown[] }[] }[];
+};
 
 let base: Json;
 
@@ -157,9 +159,21 @@ describe("invalid snapshots", () => {
     const problems = JSON.parse(r.stdout).problems as Problem[];
     expect(problems.map((p) => [p.path, p.device, p.reason])).toEqual([
       // The one page applier's errors, as extract-ram, diff and report give them.
-      ["top[3].min.contents.ramsec[0].pagelist[0]", "pc.ram", "XBZRLE page at 0 of block pc.ram: its base page was never sent (expected a fullpage or compr for the page first)"],
-      ["top[3].min.contents.ramsec[0].pagelist[8193]", "pc.ram", "RAM page address 33554432 is past the end of block pc.ram (33554432 bytes) (expected an address below 33554432)"],
-      ["top[3].min.contents.ramsec[6]", "nowhere", 'RAM pages for unknown block "nowhere" (expected one of "pc.ram", "/rom@etc/acpi/tables", "pc.bios", "pc.rom", "/rom@etc/table-loader", "/rom@etc/acpi/rsdp")'],
+      [
+        "top[3].min.contents.ramsec[0].pagelist[0]",
+        "pc.ram",
+        "XBZRLE page at 0 of block pc.ram: its base page was never sent (expected a fullpage or compr for the page first)",
+      ],
+      [
+        "top[3].min.contents.ramsec[0].pagelist[8193]",
+        "pc.ram",
+        "RAM page address 33554432 is past the end of block pc.ram (33554432 bytes) (expected an address below 33554432)",
+      ],
+      [
+        "top[3].min.contents.ramsec[6]",
+        "nowhere",
+        'RAM pages for unknown block "nowhere" (expected one of "pc.ram", "/rom@etc/acpi/tables", "pc.bios", "pc.rom", "/rom@etc/table-loader", "/rom@etc/acpi/rsdp")',
+      ],
     ]);
     for (const p of problems) expect(typeof p.offset).toBe("number");
   });

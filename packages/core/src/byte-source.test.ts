@@ -34,7 +34,14 @@ describe("byte sources", () => {
   it("fdSource reads a pipe whose writer sends in pieces", async () => {
     const fifo = join(dir, "fifo");
     execFileSync("mkfifo", [fifo]);
-    const writer = spawn(process.execPath, ["-e", `const fs = require("fs"); const fd = fs.openSync(${JSON.stringify(fifo)}, "w"); fs.writeSync(fd, Buffer.alloc(70000, 1)); setTimeout(() => fs.writeSync(fd, Buffer.alloc(5, 2)), 50);`], { stdio: "inherit" });
+    const writer = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const fs = require("fs"); const fd = fs.openSync(${JSON.stringify(fifo)}, "w"); fs.writeSync(fd, Buffer.alloc(70000, 1)); setTimeout(() => fs.writeSync(fd, Buffer.alloc(5, 2)), 50);`,
+      ],
+      { stdio: "inherit" },
+    );
     const fd = openSync(fifo, "r");
     try {
       const got = await collect(fdSource(fd, { chunkSize: 4096 }));
@@ -50,7 +57,14 @@ describe("byte sources", () => {
     const fifo = join(dir, "fifo-nonblocking");
     execFileSync("mkfifo", [fifo]);
     const fd = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
-    const writer = spawn(process.execPath, ["-e", `const fs = require("fs"); const fd = fs.openSync(${JSON.stringify(fifo)}, "w"); setTimeout(() => fs.writeSync(fd, Buffer.alloc(3, 7)), 100); setTimeout(() => fs.writeSync(fd, Buffer.alloc(2, 8)), 200);`], { stdio: "inherit" });
+    const writer = spawn(
+      process.execPath,
+      [
+        "-e",
+        `const fs = require("fs"); const fd = fs.openSync(${JSON.stringify(fifo)}, "w"); setTimeout(() => fs.writeSync(fd, Buffer.alloc(3, 7)), 100); setTimeout(() => fs.writeSync(fd, Buffer.alloc(2, 8)), 200);`,
+      ],
+      { stdio: "inherit" },
+    );
     try {
       // Our own write end keeps the pipe from reading as ended before the
       // writer has opened it; it goes once the writer's first bytes are in.

@@ -124,7 +124,11 @@ export class Cursor {
   leave(frame: Frame, what: string): void {
     if (this.more(frame)) {
       this.header();
-      this.fail(`unexpected element ${describeTag(this.h.tag)} after the last component of ${what}`, this.headerStart, frame < 0 ? "end-of-contents" : "the end of the value");
+      this.fail(
+        `unexpected element ${describeTag(this.h.tag)} after the last component of ${what}`,
+        this.headerStart,
+        frame < 0 ? "end-of-contents" : "the end of the value",
+      );
     }
     if (frame < 0) this.pos += 2;
     this.bound = this.bounds.pop() ?? Infinity;

@@ -47,12 +47,7 @@ export abstract class QberError extends Error {
 
   protected constructor(reason: string, init: QberErrorInit) {
     const path = init.path ? formatPath(init.path) : "";
-    const where = [
-      init.offset === undefined ? "" : `at byte ${init.offset}`,
-      path === "" ? "" : `in ${path}`,
-    ]
-      .filter((s) => s !== "")
-      .join(" ");
+    const where = [init.offset === undefined ? "" : `at byte ${init.offset}`, path === "" ? "" : `in ${path}`].filter((s) => s !== "").join(" ");
     const what = `${reason}${init.expected === undefined ? "" : ` (expected ${init.expected})`}`;
     super(`${what}${where === "" ? "" : ` ${where}`}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.reason = what;

@@ -78,8 +78,7 @@ export function createRegistry(...inputs: readonly (SectionPlugin | Registry)[])
       byName.set(n, list);
     }
   }
-  const pick = (name: string, v: number): SectionPlugin | undefined =>
-    byName.get(name)?.find((p) => v >= p.minVersion && v <= p.maxVersion);
+  const pick = (name: string, v: number): SectionPlugin | undefined => byName.get(name)?.find((p) => v >= p.minVersion && v <= p.maxVersion);
   return Object.freeze({
     kind: "registry" as const,
     plugins,

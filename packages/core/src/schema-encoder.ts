@@ -154,9 +154,7 @@ export function writeSecFullContents(e: Encoder, c: SecFullContents): void {
 export function writeSecMin(e: Encoder, s: SecMin): void {
   const mark = e.open(TagBytes.secMin, true);
   e.at("sectionid", () => e.integer(s.sectionId));
-  e.at("contents", () =>
-    e.at("ramsec", () => e.list(s.contents.value, TagBytes.ramsec, true, (b) => writeRamSecBlock(e, b))),
-  );
+  e.at("contents", () => e.at("ramsec", () => e.list(s.contents.value, TagBytes.ramsec, true, (b) => writeRamSecBlock(e, b))));
   e.w.null(TagBytes.secEndMark);
   e.close(mark);
 }

@@ -5,7 +5,7 @@
  * input chunks, so memory does not grow with RAM size.
  */
 import { NEED_MORE, readHeader } from "./ber-header.js";
-import { type ByteSource } from "./byte-source.js";
+import type { ByteSource } from "./byte-source.js";
 import { decodeSmallInteger, isNonMinimalInteger } from "./integer.js";
 import { KIND_COMPR, KIND_FULL, KIND_HOOK, KIND_XBZRLE, PageBatch } from "./page-batch.js";
 import type { DecodeOptions } from "./limits.js";
@@ -272,15 +272,25 @@ async function* readFile(d: StreamDecoder, registry: Registry, batch: PageBatch)
       d.path.push("contents", "ramsec");
       const listFrame = await d.enter(Tag.ramsec, "contents: ramsec [APPLICATION 9810]");
       const stream = new RamSecStream(d, listFrame, batch);
-      const min: { -readonly [K in keyof StreamedSecMin]: StreamedSecMin[K] } = { kind: "min", offset, sectionId, blocks: resumable(() => stream.nextBlock()), length: undefined };
+      const min: { -readonly [K in keyof StreamedSecMin]: StreamedSecMin[K] } = {
+        kind: "min",
+        offset,
+        sectionId,
+        blocks: resumable(() => stream.nextBlock()),
+        length: undefined,
+      };
       yield min;
       while ((await stream.nextBlock()) !== null);
       d.path.length -= 2;
       if (!(await d.more(minFrame, "SecMin"))) d.fail("SecMin without its SecEndMark", d.r.offset, "SecEndMark [APPLICATION 10693]");
-      await d.small("SecEndMark", (c) => {
-        c.expect(Tag.secEndMark, false, "SecEndMark [APPLICATION 10693]");
-        c.null("SecEndMark");
-      }, ["endmark"]);
+      await d.small(
+        "SecEndMark",
+        (c) => {
+          c.expect(Tag.secEndMark, false, "SecEndMark [APPLICATION 10693]");
+          c.null("SecEndMark");
+        },
+        ["endmark"],
+      );
       await d.leave(minFrame, "SecMin");
       min.length = d.r.offset - offset;
       d.path.pop();

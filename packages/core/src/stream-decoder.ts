@@ -6,7 +6,7 @@
  */
 import { type BerHeader, NEED_MORE, headerErrorMessage, newHeader, readHeader } from "./ber-header.js";
 import { SCAN_TOO_DEEP, scanElement } from "./ber-scan.js";
-import { type ByteSource } from "./byte-source.js";
+import type { ByteSource } from "./byte-source.js";
 import { ChunkReader } from "./chunk-reader.js";
 import { Cursor } from "./cursor.js";
 import { QberDecodeError, QberLimitError } from "./errors.js";
@@ -116,7 +116,11 @@ export class StreamDecoder {
   async leave(frame: StreamFrame, what: string): Promise<void> {
     if (await this.more(frame, what)) {
       const tag = await this.peek(what);
-      this.fail(`unexpected element ${describeTag(tag)} after the last component of ${what}`, this.r.offset, frame < 0 ? "end-of-contents" : "the end of the value");
+      this.fail(
+        `unexpected element ${describeTag(tag)} after the last component of ${what}`,
+        this.r.offset,
+        frame < 0 ? "end-of-contents" : "the end of the value",
+      );
     }
     if (frame < 0) this.r.pos += 2;
     this.bound = this.bounds.pop() ?? Infinity;

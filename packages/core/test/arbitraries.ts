@@ -21,7 +21,10 @@ export const qemuString = fc
 
 export const bytes = (maxLength: number) => fc.uint8Array({ maxLength }).map((b) => new Uint8Array(b));
 const page = fc.uint8Array({ minLength: 4096, maxLength: 4096 }).map((b) => new Uint8Array(b));
-const addr = fc.oneof(fc.bigInt({ min: 0n, max: 2n ** 40n }).map((a) => a * 4096n), integer);
+const addr = fc.oneof(
+  fc.bigInt({ min: 0n, max: 2n ** 40n }).map((a) => a * 4096n),
+  integer,
+);
 
 export const ramPage: fc.Arbitrary<RamPage> = fc.oneof(
   addr.map((a) => ({ kind: "compr" as const, addr: a })),

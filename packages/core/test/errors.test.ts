@@ -34,7 +34,13 @@ describe("QberError", () => {
       new QberEncodeError("addr must be a bigint", { path: ["top", 0, "min"] }),
       new QberEncodeError("no location"),
     ];
-    const reasons = ["bad tag (expected a SecFull)", "truncated input: a length", "nesting depth 65 exceeds the limit of 64", "addr must be a bigint", "no location"];
+    const reasons = [
+      "bad tag (expected a SecFull)",
+      "truncated input: a length",
+      "nesting depth 65 exceeds the limit of 64",
+      "addr must be a bigint",
+      "no location",
+    ];
     const wheres = [" at byte 12 in top[3].full", " at byte 7", " at byte 9 in top", " in top[0].min", ""];
     errors.forEach((e, i) => {
       expect(e).toBeInstanceOf(QberError);

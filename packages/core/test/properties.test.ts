@@ -79,7 +79,10 @@ describe("schema value properties", () => {
       fc.asyncProperty(qemuFile, async (v) => {
         const ber = encodeValue("QemuFile", v, { streaming: true });
         const chunks: Uint8Array[] = [];
-        await rewriteDer(() => [ber], (c) => void chunks.push(c.slice()));
+        await rewriteDer(
+          () => [ber],
+          (c) => void chunks.push(c.slice()),
+        );
         expect(Buffer.concat(chunks).toString("hex")).toBe(Buffer.from(encodeValue("QemuFile", v)).toString("hex"));
       }),
       { numRuns: 100 },

@@ -75,7 +75,12 @@ describe("rejections (DESIGN §2)", () => {
 
   it("rejects bad tag encodings", async () => {
     // Long-form tag number with a leading zero group.
-    await rejectsBoth(cat(hex("7f80cdc551"), hex("05"), int(3), tlv("30")), { name: "QberDecodeError", offset: 0, path: "", message: /leading zero|zero group/ });
+    await rejectsBoth(cat(hex("7f80cdc551"), hex("05"), int(3), tlv("30")), {
+      name: "QberDecodeError",
+      offset: 0,
+      path: "",
+      message: /leading zero|zero group/,
+    });
     // Tag number 2 in long form.
     const longInt = file(secFull(str("t"), vmstate(cat(hex("1f0201"), Uint8Array.of(5)))));
     await rejectsBoth(longInt, { name: "QberDecodeError", offset: find(longInt, "1f020105"), path: "top[0].full.contents.vmstate[0]", message: /below 31/ });
@@ -85,13 +90,23 @@ describe("rejections (DESIGN §2)", () => {
     const reserved = file(secFull(str("t"), vmstate(hex("02ff05"))));
     await rejectsBoth(reserved, { name: "QberDecodeError", offset: find(reserved, "02ff05"), path: "top[0].full.contents.vmstate[0]", message: /reserved/ });
     const indefPrim = file(secFull(str("t"), vmstate(hex("0480 0000"))));
-    await rejectsBoth(indefPrim, { name: "QberDecodeError", offset: find(indefPrim, "04800000"), path: "top[0].full.contents.vmstate[0]", message: /indefinite length on a primitive/ });
+    await rejectsBoth(indefPrim, {
+      name: "QberDecodeError",
+      offset: find(indefPrim, "04800000"),
+      path: "top[0].full.contents.vmstate[0]",
+      message: /indefinite length on a primitive/,
+    });
   });
 
   it("rejects a length past the enclosing value", async () => {
     // The INTEGER claims 3 content bytes inside a SEQUENCE that holds 2 after its header.
     const bytes = file(secFull(str("t"), cat(hex("3003"), hex("020305"))));
-    await rejectsBoth(bytes, { name: "QberDecodeError", offset: find(bytes, "020305"), path: "top[0].full.contents.vmstate[0]", message: /past the end of its enclosing value/ });
+    await rejectsBoth(bytes, {
+      name: "QberDecodeError",
+      offset: find(bytes, "020305"),
+      path: "top[0].full.contents.vmstate[0]",
+      message: /past the end of its enclosing value/,
+    });
   });
 
   it("rejects an unterminated indefinite value", async () => {
@@ -103,9 +118,19 @@ describe("rejections (DESIGN §2)", () => {
 
   it("rejects wrong tags for the schema position", async () => {
     const bytes = file(secFull(str("t"), vmstate(tlv("0a", Uint8Array.of(1)))));
-    await rejectsBoth(bytes, { name: "QberDecodeError", offset: find(bytes, "0a0101"), path: "top[0].full.contents.vmstate[0]", message: /expected a VMStateEntries/ });
+    await rejectsBoth(bytes, {
+      name: "QberDecodeError",
+      offset: find(bytes, "0a0101"),
+      path: "top[0].full.contents.vmstate[0]",
+      message: /expected a VMStateEntries/,
+    });
     const page = file(secMin(block(tlv("02", Uint8Array.of(0x10)))));
-    await rejectsBoth(page, { name: "QberDecodeError", offset: find(page, "020110"), path: "top[0].min.contents.ramsec[0].pagelist[0]", message: /expected a RAMPage/ });
+    await rejectsBoth(page, {
+      name: "QberDecodeError",
+      offset: find(page, "020110"),
+      path: "top[0].min.contents.ramsec[0].pagelist[0]",
+      message: /expected a RAMPage/,
+    });
   });
 
   it("rejects QemuString SIZE violations (1..255 UTF-8 bytes)", async () => {
@@ -126,7 +151,11 @@ describe("rejections (DESIGN §2)", () => {
   it("reads other page sizes as an extension, except in strict mode", async () => {
     const bytes = file(secMin(block(tlv("7fc650", int(0), tlv("04", new Uint8Array(8192))))));
     expect(decodeValue("QemuFile", bytes).top).toHaveLength(1);
-    await rejectsBoth(bytes, { name: "QberDecodeError", offset: find(bytes, "04822000"), path: "top[0].min.contents.ramsec[0].pagelist[0].fullpage.data", message: /strict/ }, { strict: true });
+    await rejectsBoth(
+      bytes,
+      { name: "QberDecodeError", offset: find(bytes, "04822000"), path: "top[0].min.contents.ramsec[0].pagelist[0].fullpage.data", message: /strict/ },
+      { strict: true },
+    );
   });
 
   it("rejects a version other than 3", async () => {
@@ -167,10 +196,7 @@ describe("rejections (DESIGN §2)", () => {
     let nested = vmstate(int(1));
     for (let i = 0; i < 10; i++) nested = tlv("30", nested);
     const bytes = file(secFull(str("t"), vmstate(nested)));
-    for (const decode of [
-      () => decodeValue("QemuFile", bytes, { limits: { maxDepth: 8 } }),
-      () => readQemuFile([bytes], { limits: { maxDepth: 8 } }),
-    ]) {
+    for (const decode of [() => decodeValue("QemuFile", bytes, { limits: { maxDepth: 8 } }), () => readQemuFile([bytes], { limits: { maxDepth: 8 } })]) {
       await expect(async () => decode()).rejects.toMatchObject({ name: "QberLimitError", limit: "nesting depth", max: 8 });
     }
     const many = file(secFull(str("t"), vmstate(int(1), int(2), int(3))));

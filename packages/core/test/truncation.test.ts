@@ -13,14 +13,29 @@ const page = new Uint8Array(4096).map((_, i) => i * 7);
 const handMade: QemuFile = {
   version: 3n,
   top: [
-    { kind: "full", name: "ram", sectionId: 2n, instanceId: 0n, versionId: 4n, contents: { kind: "ramblid", value: { totalram: 1n << 25n, blocks: [{ name: "pc.ram", len: 1n << 25n }] } } },
+    {
+      kind: "full",
+      name: "ram",
+      sectionId: 2n,
+      instanceId: 0n,
+      versionId: 4n,
+      contents: { kind: "ramblid", value: { totalram: 1n << 25n, blocks: [{ name: "pc.ram", len: 1n << 25n }] } },
+    },
     {
       kind: "min",
       sectionId: 2n,
       contents: {
         kind: "ramsec",
         value: [
-          { name: "pc.ram", pages: [{ kind: "compr", addr: 0n }, { kind: "fullpage", addr: 4096n, data: page }, { kind: "xbzrle", addr: 8192n, data: Uint8Array.of(0, 2, 1, 2) }, { kind: "hook" }] },
+          {
+            name: "pc.ram",
+            pages: [
+              { kind: "compr", addr: 0n },
+              { kind: "fullpage", addr: 4096n, data: page },
+              { kind: "xbzrle", addr: 8192n, data: Uint8Array.of(0, 2, 1, 2) },
+              { kind: "hook" },
+            ],
+          },
           { name: "pc.bios", pages: [] },
         ],
       },
@@ -31,7 +46,14 @@ const handMade: QemuFile = {
       sectionId: 28n,
       instanceId: 0n,
       versionId: 3n,
-      contents: { kind: "vmstate", value: [{ kind: "int", value: -(2n ** 63n) }, { kind: "array", value: [{ kind: "bool", value: false }] }, { kind: "subsecl", value: [{ name: "ide/x", versionId: 1n, contents: [{ kind: "oldblob", value: new Uint8Array(300) }] }] }] },
+      contents: {
+        kind: "vmstate",
+        value: [
+          { kind: "int", value: -(2n ** 63n) },
+          { kind: "array", value: [{ kind: "bool", value: false }] },
+          { kind: "subsecl", value: [{ name: "ide/x", versionId: 1n, contents: [{ kind: "oldblob", value: new Uint8Array(300) }] }] },
+        ],
+      },
     },
   ],
 };

@@ -27,7 +27,9 @@ const byName = (name: string): CaptureSection => {
 
 describe("add-on devices on pc-addons.mig", () => {
   it("every add-on vmsd decodes through its typed plugin, re-encodes exactly and describes itself as QEMU did", () => {
-    const checked = checkCapture(readFixture(FIXTURE), registry, { sections: ["serial", "parallel_isa", "vga", "e1000", "ehci", "uhci"] }).map((c) => c.section.idstr);
+    const checked = checkCapture(readFixture(FIXTURE), registry, { sections: ["serial", "parallel_isa", "vga", "e1000", "ehci", "uhci"] }).map(
+      (c) => c.section.idstr,
+    );
     expect(checked).toEqual(["serial", "parallel_isa", "0000:00:02.0/vga", "0000:00:03.0/e1000", "0000:00:05.0/ehci", "0000:00:06.0/uhci"]);
   });
 
@@ -88,22 +90,43 @@ describe("add-on devices on pc-addons.mig", () => {
 });
 
 /** Configuration name, RAM START section and MEM_SIZE block list at the head of a stream. */
-function head(stream: Uint8Array): { machine: string; ram: { id: number; idstr: string; instance: number; version: number }; blocks: { name: string; length: number }[] } {
+function head(stream: Uint8Array): {
+  machine: string;
+  ram: { id: number; idstr: string; instance: number; version: number };
+  blocks: { name: string; length: number }[];
+} {
   const view = new DataView(stream.buffer, stream.byteOffset, stream.byteLength);
   let pos = 8;
-  const str = (): string => { const n = stream[pos++]!; const t = new TextDecoder("latin1").decode(stream.subarray(pos, pos + n)); pos += n; return t; };
+  const str = (): string => {
+    const n = stream[pos++]!;
+    const t = new TextDecoder("latin1").decode(stream.subarray(pos, pos + n));
+    pos += n;
+    return t;
+  };
   expect(stream[pos++]).toBe(0x07);
-  const n = view.getUint32(pos); pos += 4;
-  const machine = new TextDecoder().decode(stream.subarray(pos, pos + n)); pos += n;
+  const n = view.getUint32(pos);
+  pos += 4;
+  const machine = new TextDecoder().decode(stream.subarray(pos, pos + n));
+  pos += n;
   expect(stream[pos++]).toBe(0x01);
-  const id = view.getUint32(pos); pos += 4;
+  const id = view.getUint32(pos);
+  pos += 4;
   const idstr = str();
-  const instance = view.getUint32(pos); const version = view.getUint32(pos + 4); pos += 8;
-  const hdr = view.getBigUint64(pos); pos += 8;
+  const instance = view.getUint32(pos);
+  const version = view.getUint32(pos + 4);
+  pos += 8;
+  const hdr = view.getBigUint64(pos);
+  pos += 8;
   expect(hdr & 0x4n).toBe(0x4n);
   let total = hdr & ~0xfffn;
   const blocks: { name: string; length: number }[] = [];
-  while (total > 0n) { const name = str(); const len = view.getBigUint64(pos); pos += 8; total -= len; blocks.push({ name, length: Number(len) }); }
+  while (total > 0n) {
+    const name = str();
+    const len = view.getBigUint64(pos);
+    pos += 8;
+    total -= len;
+    blocks.push({ name, length: Number(len) });
+  }
   return { machine, ram: { id, idstr, instance, version }, blocks };
 }
 

@@ -14,7 +14,6 @@ import { devicesRegistry } from "../src/registry.js";
 import { checkCapture } from "@qber/vmstate/testing";
 import { describedBy, fixtureSections, readFixture } from "./fixture-check.js";
 
-
 const FIXTURES: readonly (readonly [string, string, string])[] = [
   ["pc-defaults.mig", "0000:00:03.0/e1000", "@qber/devices:e1000"],
   ["q35-defaults.mig", "0000:00:02.0/e1000e", "@qber/devices:e1000e"],

@@ -10,7 +10,6 @@ import { type CaptureSection, captureSections } from "@qber/vmstate/testing";
 import type { TObject } from "typebox";
 import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
-
 export function readFixture(name: string): Uint8Array {
   return new Uint8Array(readFileSync(fixtures + name));
 }

@@ -42,8 +42,30 @@ import { type CaptureSection, checkCapture } from "@qber/vmstate/testing";
 import { describedBy, fixtureSections, readFixture } from "./fixture-check.js";
 
 const PC_VMSDS = [
-  "timer", "fw_cfg", "PCIHost", "PCIBUS", "I440FX", "dma", "PIIX3", "i8259", "ioapic", "hpet", "mc146818rtc", "i8254",
-  "pcspk", "fdc", "ps2kbd", "ps2mouse", "pckbd", "vmmouse", "port92", "ide", "i2c_bus", "piix4_pm", "acpi_build", "globalstate",
+  "timer",
+  "fw_cfg",
+  "PCIHost",
+  "PCIBUS",
+  "I440FX",
+  "dma",
+  "PIIX3",
+  "i8259",
+  "ioapic",
+  "hpet",
+  "mc146818rtc",
+  "i8254",
+  "pcspk",
+  "fdc",
+  "ps2kbd",
+  "ps2mouse",
+  "pckbd",
+  "vmmouse",
+  "port92",
+  "ide",
+  "i2c_bus",
+  "piix4_pm",
+  "acpi_build",
+  "globalstate",
 ];
 const Q35_VMSDS = ["mch", "ICH9LPC", "ich9_ahci", "ich9_smb"];
 const ALL = [...PC_VMSDS, ...Q35_VMSDS];
@@ -134,7 +156,10 @@ describe("validation rejects hostile device state", () => {
       const { state, section } = decoded<Record<string, any>>(fixture, vmsd);
       const plugin = registry.find(section.idstr, section.info.versionId)!;
       const errors = validateState(describedBy(plugin), mutate(state) as never);
-      expect(errors.map((e) => e.field), `${vmsd}: ${field}`).toEqual([field]);
+      expect(
+        errors.map((e) => e.field),
+        `${vmsd}: ${field}`,
+      ).toEqual([field]);
       expect(errors[0]!.message.startsWith(`${vmsd}: field ${field} must`)).toBe(true);
     }
   });

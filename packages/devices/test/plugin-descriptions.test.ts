@@ -13,7 +13,7 @@ import {
   devicePlugins,
   devicesRegistry,
   hpetDefaults,
-  hpetDescription,
+  type hpetDescription,
   hpetPlugin,
   pcMachine,
   q35Machine,

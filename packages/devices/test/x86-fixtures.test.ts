@@ -11,15 +11,7 @@ import { encodeLegacy, neededMismatches, parseVmdesc, validateState, vmdescBodyS
 import type { TObject } from "typebox";
 import { describe, expect, it } from "vitest";
 import { findVmdescRecord, walkStream } from "@qber/test-support";
-import {
-  apicDefaults,
-  cpuCommonDefaults,
-  kvmTprOptDefaults,
-  x86CpuDefaults,
-  x86CpuProblems,
-  x86Plugins,
-  type X86CpuState,
-} from "../src/plugins-x86.js";
+import { apicDefaults, cpuCommonDefaults, kvmTprOptDefaults, x86CpuDefaults, x86CpuProblems, x86Plugins, type X86CpuState } from "../src/plugins-x86.js";
 import { X86_CPU_SUBSECTIONS } from "../src/x86/x86-cpu-subsections.js";
 import { checkCapture } from "@qber/vmstate/testing";
 import { describedBy, readFixture } from "./fixture-check.js";
@@ -70,7 +62,10 @@ describe("x86 CPU family on QEMU 7.2 captures", () => {
     const seen = new Map<string, string[]>();
     for (const f of fixtures) {
       const cpu = decodeX86(f).get("cpu")!.value as Record<string, unknown>;
-      seen.set(f, X86_CPU_SUBSECTIONS.filter((k) => cpu[k] !== undefined));
+      seen.set(
+        f,
+        X86_CPU_SUBSECTIONS.filter((k) => cpu[k] !== undefined),
+      );
     }
     expect(Object.fromEntries(seen)).toEqual({
       "pc-paused.mig": ["poll_control_msr", "msr_smi_count"],

@@ -55,7 +55,9 @@ function bytesOf(p: RamPage): Uint8Array {
 
 function summary(file: QemuFile): string[][] {
   return file.top.flatMap((s) =>
-    s.kind === "min" ? [s.contents.value.flatMap((b) => b.pages.map((p: RamPage) => (p.kind === "hook" ? "hook" : `${p.kind}@${b.name}:${Number(p.addr) / PAGE}`)))] : [],
+    s.kind === "min"
+      ? [s.contents.value.flatMap((b) => b.pages.map((p: RamPage) => (p.kind === "hook" ? "hook" : `${p.kind}@${b.name}:${Number(p.addr) / PAGE}`)))]
+      : [],
   );
 }
 
@@ -69,7 +71,9 @@ describe("RamIterator", () => {
   it("writes the setup section and a first pass of compr and fullpage", async () => {
     const a = block([filled(1), filled(0), random(3)]);
     const r = new Recorder();
-    const it1 = new RamIterator(r.writer, [bufferRamSource("pc.ram", a.bytes), bufferRamSource("/rom@etc/acpi/tables", new Uint8Array(PAGE))], { sectionId: 7 });
+    const it1 = new RamIterator(r.writer, [bufferRamSource("pc.ram", a.bytes), bufferRamSource("/rom@etc/acpi/tables", new Uint8Array(PAGE))], {
+      sectionId: 7,
+    });
     const stats = await it1.start();
     expect(stats).toMatchObject({ pass: 1, pages: 4, compr: 2, fullpage: 2, xbzrle: 0, sections: 1 });
     const file = await r.file();
@@ -79,7 +83,16 @@ describe("RamIterator", () => {
       sectionId: 7n,
       instanceId: 0n,
       versionId: 4n,
-      contents: { kind: "ramblid", value: { totalram: 4n * 4096n, blocks: [{ name: "pc.ram", len: 3n * 4096n }, { name: "/rom@etc/acpi/tables", len: 4096n }] } },
+      contents: {
+        kind: "ramblid",
+        value: {
+          totalram: 4n * 4096n,
+          blocks: [
+            { name: "pc.ram", len: 3n * 4096n },
+            { name: "/rom@etc/acpi/tables", len: 4096n },
+          ],
+        },
+      },
     });
     expect(file.top[1]).toMatchObject({ kind: "min", sectionId: 7n });
     expect(summary(file)).toEqual([["fullpage@pc.ram:0", "compr@pc.ram:1", "fullpage@pc.ram:2", "compr@/rom@etc/acpi/tables:0"]]);
@@ -189,7 +202,12 @@ describe("RamIterator", () => {
       a.bytes[10] = k;
       expect(await it1.nextPass({ dirty: { "pc.ram": [0, 1] } })).toMatchObject({ fullpage: 2, xbzrle: 0 });
     }
-    expect(summary(await r.file()).slice(1).flat().every((s) => s.startsWith("fullpage"))).toBe(true);
+    expect(
+      summary(await r.file())
+        .slice(1)
+        .flat()
+        .every((s) => s.startsWith("fullpage")),
+    ).toBe(true);
   });
 
   it("finds dirty pages by diffing against previous contents", async () => {
@@ -205,8 +223,15 @@ describe("RamIterator", () => {
     const next = a.bytes.slice();
     next[PAGE + 2] = next[PAGE + 2]! ^ 1;
     next.fill(0, 0, PAGE);
-    expect(await it1.nextPass({ sources: [bufferRamSource("pc.ram", next)], previous: [bufferRamSource("pc.ram", a.bytes)] })).toMatchObject({ pages: 2, xbzrle: 1, compr: 1 });
-    expect(summary(await r.file()).slice(1)).toEqual([["fullpage@pc.ram:1", "fullpage@pc.ram:3"], ["compr@pc.ram:0", "xbzrle@pc.ram:1"]]);
+    expect(await it1.nextPass({ sources: [bufferRamSource("pc.ram", next)], previous: [bufferRamSource("pc.ram", a.bytes)] })).toMatchObject({
+      pages: 2,
+      xbzrle: 1,
+      compr: 1,
+    });
+    expect(summary(await r.file()).slice(1)).toEqual([
+      ["fullpage@pc.ram:1", "fullpage@pc.ram:3"],
+      ["compr@pc.ram:0", "xbzrle@pc.ram:1"],
+    ]);
   });
 
   it("splits long passes into SecMins and starts a RAMSecBlock per block run", async () => {
@@ -214,7 +239,10 @@ describe("RamIterator", () => {
       if (i % 3 !== 0) page[i % PAGE] = seed + i;
     };
     const r = new Recorder();
-    const stats = await composeRam(r.writer, [generatedRamSource("a", 5 * PAGE, gen(1)), generatedRamSource("b", 2 * PAGE, gen(2))], [], { maxPagesPerSection: 3, readPages: 2 });
+    const stats = await composeRam(r.writer, [generatedRamSource("a", 5 * PAGE, gen(1)), generatedRamSource("b", 2 * PAGE, gen(2))], [], {
+      maxPagesPerSection: 3,
+      readPages: 2,
+    });
     expect(stats[0]).toMatchObject({ pages: 7, sections: 3 });
     const file = await r.file();
     const mins = file.top.filter((s) => s.kind === "min");

@@ -17,7 +17,7 @@
  * writer's chunk, whatever the RAM size; pages are written with the writer's
  * backpressure.
  */
-import { type RamPage, type SecFull, SectionWriter } from "@qber/core";
+import type { RamPage, SecFull, SectionWriter } from "@qber/core";
 import { RAM_PAGE_SIZE, type RamSource, checkBlock } from "./ram-source.js";
 import { DEFAULT_XBZRLE_CACHE_SIZE, XbzrleCache } from "./xbzrle-cache.js";
 import { xbzrleEncode } from "./xbzrle.js";
@@ -109,7 +109,7 @@ function normalizeDirty(name: string, list: Iterable<number>, pages: number): Ui
 function dirtyFor(dirty: DirtyPages, name: string): Iterable<number> | undefined {
   if (dirty instanceof Map) return (dirty as ReadonlyMap<string, Iterable<number>>).get(name);
   const rec = dirty as Readonly<Record<string, Iterable<number>>>;
-  return Object.prototype.hasOwnProperty.call(rec, name) ? rec[name] : undefined;
+  return Object.hasOwn(rec, name) ? rec[name] : undefined;
 }
 
 export class RamIterator {

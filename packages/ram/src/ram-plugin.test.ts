@@ -8,14 +8,37 @@ const info = { name: "ram", instanceId: 0n, versionId: 4n };
 
 describe("ramPlugin", () => {
   it("maps the ramblid contents both ways", () => {
-    const value: RamBlockListValue = { totalRam: 0x2020000n, blocks: [{ name: "pc.ram", length: 0x2000000n }, { name: "/rom@etc/acpi/tables", length: 0x20000n }] };
+    const value: RamBlockListValue = {
+      totalRam: 0x2020000n,
+      blocks: [
+        { name: "pc.ram", length: 0x2000000n },
+        { name: "/rom@etc/acpi/tables", length: 0x20000n },
+      ],
+    };
     const contents = ramPlugin.ber.encode(value, info);
     expect(contents).toEqual({
       kind: "ramblid",
-      value: { totalram: 0x2020000n, blocks: [{ name: "pc.ram", len: 0x2000000n }, { name: "/rom@etc/acpi/tables", len: 0x20000n }] },
+      value: {
+        totalram: 0x2020000n,
+        blocks: [
+          { name: "pc.ram", len: 0x2000000n },
+          { name: "/rom@etc/acpi/tables", len: 0x20000n },
+        ],
+      },
     });
     expect(ramPlugin.ber.decode(contents, info)).toEqual(value);
-    expect(ramBlockList([{ name: "a", length: 4096 }, { name: "b", length: 8192n }])).toEqual({ totalRam: 12288n, blocks: [{ name: "a", length: 4096n }, { name: "b", length: 8192n }] });
+    expect(
+      ramBlockList([
+        { name: "a", length: 4096 },
+        { name: "b", length: 8192n },
+      ]),
+    ).toEqual({
+      totalRam: 12288n,
+      blocks: [
+        { name: "a", length: 4096n },
+        { name: "b", length: 8192n },
+      ],
+    });
   });
 
   it("rejects other contents", () => {

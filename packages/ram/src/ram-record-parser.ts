@@ -142,7 +142,8 @@ export function parseRamRecords(
           if (block === undefined) fail(`RAM page record names unknown block ${JSON.stringify(blockName)}`, start);
         }
         const b = block!;
-        if (offset >= b.length) fail(`RAM page offset 0x${offset.toString(16)} is outside block ${JSON.stringify(b.name)} (length 0x${b.length.toString(16)})`, start);
+        if (offset >= b.length)
+          fail(`RAM page offset 0x${offset.toString(16)} is outside block ${JSON.stringify(b.name)} (length 0x${b.length.toString(16)})`, start);
         if (kind === RamFlag.ZERO) {
           need(1, start);
           out.page("zero", b, offset, continued, 0, 0, u8());

@@ -14,9 +14,16 @@ const EOS = be64(0x10);
 /** A START body: two blocks, with both optional per-block fields selected. */
 const start = Uint8Array.from([
   ...be64(0x3000 + 0x04),
-  ...name("pc.ram"), ...be64(0x2000), ...be64(0x200000), ...be64(0),
-  ...name("pc.bios"), ...be64(0x1000), ...be64(0xfffff000),
-  ...be64(0x1000 + 0x02), ...name("pc.ram"), 0xab,
+  ...name("pc.ram"),
+  ...be64(0x2000),
+  ...be64(0x200000),
+  ...be64(0),
+  ...name("pc.bios"),
+  ...be64(0x1000),
+  ...be64(0xfffff000),
+  ...be64(0x1000 + 0x02),
+  ...name("pc.ram"),
+  0xab,
   ...EOS,
 ]);
 const options = { ignoreShared: true, postcopyPageSize: (b: string) => b === "pc.ram" };

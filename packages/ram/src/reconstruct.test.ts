@@ -3,16 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { PageBatch, type RamPage, type Section, SectionWriter, isQberError } from "@qber/core";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import {
-  RamReconstructor,
-  type RamBlockSink,
-  type RamSinkFactory,
-  blockFileName,
-  fileRamSink,
-  fileSinks,
-  memorySinks,
-  reconstructRam,
-} from "./reconstruct.js";
+import { RamReconstructor, type RamBlockSink, type RamSinkFactory, blockFileName, fileRamSink, fileSinks, memorySinks, reconstructRam } from "./reconstruct.js";
 import { xbzrleEncode } from "./xbzrle.js";
 
 const PAGE = 4096;
@@ -138,7 +129,11 @@ describe("reconstructRam", () => {
   });
 
   it("stores a fullpage of zeros as a zero page, keeping sparse images sparse", async () => {
-    const bytes = await stream([setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [full(0, page(0)), full(PAGE, page(1))]]]), min([["pc.ram", [full(PAGE, page(0))]]])]);
+    const bytes = await stream([
+      setup([["pc.ram", 2 * PAGE]]),
+      min([["pc.ram", [full(0, page(0)), full(PAGE, page(1))]]]),
+      min([["pc.ram", [full(PAGE, page(0))]]]),
+    ]);
     const spy = spySinks();
     const r = await reconstructRam(bytes, spy.factory);
     expect(r.stats.fullpage).toBe(3);
@@ -153,18 +148,40 @@ describe("reconstructRam", () => {
   });
 
   it("rejects a delta whose base page was never sent", async () => {
-    await rejects([setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [full(0, page(1)), xb(PAGE, new Uint8Array([0, 1, 7]))]]])], /base page was never sent/, "top[1].min.contents.ramsec[0].pagelist[1]");
+    await rejects(
+      [setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [full(0, page(1)), xb(PAGE, new Uint8Array([0, 1, 7]))]]])],
+      /base page was never sent/,
+      "top[1].min.contents.ramsec[0].pagelist[1]",
+    );
   });
 
   it("rejects addresses past the block or not page-aligned", async () => {
-    await rejects([setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [compr(2 * PAGE)]]])], /past the end of block pc.ram/, "top[1].min.contents.ramsec[0].pagelist[0]");
-    await rejects([setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [compr(0), full(PAGE + 8, page(1))]]])], /not page-aligned/, "top[1].min.contents.ramsec[0].pagelist[1]");
+    await rejects(
+      [setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [compr(2 * PAGE)]]])],
+      /past the end of block pc.ram/,
+      "top[1].min.contents.ramsec[0].pagelist[0]",
+    );
+    await rejects(
+      [setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [compr(0), full(PAGE + 8, page(1))]]])],
+      /not page-aligned/,
+      "top[1].min.contents.ramsec[0].pagelist[1]",
+    );
     await rejects([setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [{ kind: "compr", addr: 1n << 60n }]]])], /past the end/);
     await rejects([setup([["pc.ram", 2 * PAGE]]), min([["pc.ram", [{ kind: "compr", addr: -4096n }]]])], /-4096 is before the start of block pc.ram/);
   });
 
   it("rejects an unknown block name", async () => {
-    await rejects([setup([["pc.ram", PAGE]]), min([["pc.ram", [compr(0)]], ["pc.rom", [compr(0)]]])], /unknown block "pc.rom"/, "top[1].min.contents.ramsec[1]");
+    await rejects(
+      [
+        setup([["pc.ram", PAGE]]),
+        min([
+          ["pc.ram", [compr(0)]],
+          ["pc.rom", [compr(0)]],
+        ]),
+      ],
+      /unknown block "pc.rom"/,
+      "top[1].min.contents.ramsec[1]",
+    );
   });
 
   it("rejects pages before the setup section, a foreign section id, bad block lists", async () => {
@@ -172,13 +189,28 @@ describe("reconstructRam", () => {
     await rejects([setup([["pc.ram", PAGE]]), min([["pc.ram", [compr(0)]]], 3n)], /section id 3/);
     await rejects([setup([["pc.ram", PAGE]], 2n, 8192n)], /totalram/);
     await rejects([setup([["pc.ram", PAGE + 1]])], /not a multiple of 4096/);
-    await rejects([setup([["pc.ram", PAGE], ["pc.ram", PAGE]])], /listed twice/);
+    await rejects(
+      [
+        setup([
+          ["pc.ram", PAGE],
+          ["pc.ram", PAGE],
+        ]),
+      ],
+      /listed twice/,
+    );
     await rejects([setup([["pc.ram", PAGE]]), setup([["pc.ram", PAGE]])], /second RAM block list/);
-    await rejects([{ kind: "full", name: "ram", sectionId: 2n, instanceId: 0n, versionId: 4n, contents: { kind: "oldblob", value: new Uint8Array(1) } }], /not the RAM block list/);
+    await rejects(
+      [{ kind: "full", name: "ram", sectionId: 2n, instanceId: 0n, versionId: 4n, contents: { kind: "oldblob", value: new Uint8Array(1) } }],
+      /not the RAM block list/,
+    );
   });
 
   it("rejects a delta the decoder rejects or longer than a page", async () => {
-    await rejects([setup([["pc.ram", PAGE]]), min([["pc.ram", [compr(0), xb(0, new Uint8Array([0, 0, 0]))]]])], /XBZRLE page at 0 of block pc.ram: empty changed run \(payload byte 1\)/, "top[1].min.contents.ramsec[0].pagelist[1]");
+    await rejects(
+      [setup([["pc.ram", PAGE]]), min([["pc.ram", [compr(0), xb(0, new Uint8Array([0, 0, 0]))]]])],
+      /XBZRLE page at 0 of block pc.ram: empty changed run \(payload byte 1\)/,
+      "top[1].min.contents.ramsec[0].pagelist[1]",
+    );
     await rejects([setup([["pc.ram", PAGE]]), min([["pc.ram", [compr(0), xb(0, new Uint8Array(PAGE + 1))]]])], /longer than a page/);
   });
 
@@ -259,7 +291,7 @@ describe("file sinks", () => {
     expected.set(page(7), 1000 * PAGE);
     expect(Buffer.compare(img, expected)).toBe(0);
     // Sparse: far less allocated than the 4 MiB image.
-    expect(statSync(path).blocks * 512).toBeLessThan(pages * PAGE / 4);
+    expect(statSync(path).blocks * 512).toBeLessThan((pages * PAGE) / 4);
     expect(statSync(sinks.files.get("/rom@etc/acpi/tables")!).blocks).toBe(0);
   });
 

@@ -315,7 +315,8 @@ export class RamReconstructor {
       if (b.len < 0n || b.len % BigInt(RAM_PAGE_SIZE) !== 0n || b.len > BigInt(Number.MAX_SAFE_INTEGER)) {
         fail(`RAM block ${b.name}: length ${b.len} is not a multiple of ${RAM_PAGE_SIZE}`, where);
       }
-      if (b.len > BigInt(this.options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES)) fail(`RAM block ${b.name} of ${b.len} bytes is too large`, where, `at most ${this.options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES} bytes`);
+      if (b.len > BigInt(this.options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES))
+        fail(`RAM block ${b.name} of ${b.len} bytes is too large`, where, `at most ${this.options.maxBlockBytes ?? DEFAULT_MAX_BLOCK_BYTES} bytes`);
       if (names.has(b.name)) fail(`RAM block ${b.name} is listed twice`, where);
       names.add(b.name);
       sum += b.len;
@@ -399,7 +400,14 @@ export class RamReconstructor {
   }
 
   /** One page, its address checked: what a zero, full or XBZRLE page does to the image. */
-  private apply(b: BlockState, kind: number, addr: number, data: Uint8Array | undefined, where: StreamPosition | undefined, pageIndex: number | undefined): void | Promise<void> {
+  private apply(
+    b: BlockState,
+    kind: number,
+    addr: number,
+    data: Uint8Array | undefined,
+    where: StreamPosition | undefined,
+    pageIndex: number | undefined,
+  ): void | Promise<void> {
     const index = addr / RAM_PAGE_SIZE;
     b.sink.received?.(addr, kind);
     if (kind === KIND_COMPR) {
@@ -410,7 +418,8 @@ export class RamReconstructor {
     }
     if (kind === KIND_FULL) {
       b.stats.fullpage++;
-      if (data!.length !== RAM_PAGE_SIZE) fail(`fullpage of ${data!.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, at(where, pageIndex), `${RAM_PAGE_SIZE} bytes`);
+      if (data!.length !== RAM_PAGE_SIZE)
+        fail(`fullpage of ${data!.length} bytes in a block of ${RAM_PAGE_SIZE}-byte pages`, at(where, pageIndex), `${RAM_PAGE_SIZE} bytes`);
       return this.store(b, index, data!);
     }
     b.stats.xbzrle++;
@@ -428,14 +437,21 @@ export class RamReconstructor {
     if (s.kind === "full") {
       if (s.section.name !== RAM_SECTION_NAME || isReservedSection(s.section)) return;
       const c = s.section.contents;
-      if (c.kind !== "ramblid") fail(`the ram section holds ${c.kind}, not the RAM block list`, { offset: s.offset, path: [...path, "full", "contents"] }, "ramblid");
+      if (c.kind !== "ramblid")
+        fail(`the ram section holds ${c.kind}, not the RAM block list`, { offset: s.offset, path: [...path, "full", "contents"] }, "ramblid");
       await this.setBlocks(c.value, { offset: s.offset, path: [...path, "full", "contents", "ramblid"] });
       this.sectionId = s.section.sectionId;
       return;
     }
     const minPath = [...path, "min"];
-    if (this.sectionId === undefined) fail("RAM pages before the RAM setup section", { offset: s.offset, path: minPath }, "the `ram` SecFull with the block list first");
-    if (s.sectionId !== this.sectionId) fail(`SecMin of section id ${s.sectionId}, but the ram section has id ${this.sectionId}`, { offset: s.offset, path: [...minPath, "sectionid"] }, `section id ${this.sectionId}`);
+    if (this.sectionId === undefined)
+      fail("RAM pages before the RAM setup section", { offset: s.offset, path: minPath }, "the `ram` SecFull with the block list first");
+    if (s.sectionId !== this.sectionId)
+      fail(
+        `SecMin of section id ${s.sectionId}, but the ram section has id ${this.sectionId}`,
+        { offset: s.offset, path: [...minPath, "sectionid"] },
+        `section id ${this.sectionId}`,
+      );
     this.sections++;
     let blockIndex = 0;
     for await (const b of s.blocks) {
@@ -466,7 +482,8 @@ export class RamReconstructor {
 
   private badAddress(b: BlockState, addr: bigint, where: StreamPosition | undefined): never {
     if (addr < 0n) fail(`RAM page address ${addr} is before the start of block ${b.info.name}`, where, "a non-negative address");
-    if (addr % BigInt(RAM_PAGE_SIZE) !== 0n) fail(`RAM page address ${addr} in block ${b.info.name} is not page-aligned`, where, `a multiple of ${RAM_PAGE_SIZE}`);
+    if (addr % BigInt(RAM_PAGE_SIZE) !== 0n)
+      fail(`RAM page address ${addr} in block ${b.info.name} is not page-aligned`, where, `a multiple of ${RAM_PAGE_SIZE}`);
     return fail(`RAM page address ${addr} is past the end of block ${b.info.name} (${b.info.length} bytes)`, where, `an address below ${b.info.length}`);
   }
 
@@ -474,8 +491,10 @@ export class RamReconstructor {
   private delta(b: BlockState, index: number, payload: Uint8Array, where: StreamPosition | undefined, pageIndex: number | undefined): void | Promise<void> {
     const offset = index * RAM_PAGE_SIZE;
     const before = b.state[index];
-    if (before === NEVER) fail(`XBZRLE page at ${offset} of block ${b.info.name}: its base page was never sent`, at(where, pageIndex), "a fullpage or compr for the page first");
-    if (payload.length > RAM_PAGE_SIZE) fail(`XBZRLE payload of ${payload.length} bytes is longer than a page`, at(where, pageIndex), `at most ${RAM_PAGE_SIZE} bytes`);
+    if (before === NEVER)
+      fail(`XBZRLE page at ${offset} of block ${b.info.name}: its base page was never sent`, at(where, pageIndex), "a fullpage or compr for the page first");
+    if (payload.length > RAM_PAGE_SIZE)
+      fail(`XBZRLE payload of ${payload.length} bytes is longer than a page`, at(where, pageIndex), `at most ${RAM_PAGE_SIZE} bytes`);
     const page = this.page;
     if (before === ZERO) {
       page.fill(0);
@@ -486,7 +505,13 @@ export class RamReconstructor {
     return this.decodeAndStore(b, index, payload, where, pageIndex);
   }
 
-  private decodeAndStore(b: BlockState, index: number, payload: Uint8Array, where: StreamPosition | undefined, pageIndex: number | undefined): void | Promise<void> {
+  private decodeAndStore(
+    b: BlockState,
+    index: number,
+    payload: Uint8Array,
+    where: StreamPosition | undefined,
+    pageIndex: number | undefined,
+  ): void | Promise<void> {
     try {
       xbzrleDecode(payload, this.page);
     } catch (e) {

@@ -24,11 +24,7 @@ export function isZeroPage(page: Uint8Array): boolean {
  * p is all zero, else 0. A last page shorter than `pageSize` is classified
  * by the bytes it has. Returns `into`.
  */
-export function classifyZeroPages(
-  buf: Uint8Array,
-  pageSize: number,
-  into: Uint8Array = new Uint8Array(Math.ceil(buf.length / pageSize)),
-): Uint8Array {
+export function classifyZeroPages(buf: Uint8Array, pageSize: number, into: Uint8Array = new Uint8Array(Math.ceil(buf.length / pageSize))): Uint8Array {
   if (!Number.isInteger(pageSize) || pageSize <= 0) throw new RangeError(`page size ${pageSize} is not a positive integer`);
   const pages = Math.ceil(buf.length / pageSize);
   if (into.length < pages) throw new RangeError(`${pages} pages do not fit in a result of ${into.length}`);

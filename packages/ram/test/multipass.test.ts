@@ -104,11 +104,15 @@ async function compose(s: Spec): Promise<Composed> {
   const history = images.map((img, b) => Array.from({ length: s.blocks[b]! }, (_, p) => [img.slice(p * PAGE, (p + 1) * PAGE)]));
   const chunks: Uint8Array[] = [];
   const writer = new SectionWriter((c) => void chunks.push(c.slice()), { chunkSize: 4096 });
-  const it = new RamIterator(writer, names.map((n, b) => bufferRamSource(n, images[b]!)), {
-    xbzrle: s.xbzrle === false ? false : { cacheSize: s.xbzrle },
-    maxPagesPerSection: s.maxPagesPerSection,
-    readPages: 2,
-  });
+  const it = new RamIterator(
+    writer,
+    names.map((n, b) => bufferRamSource(n, images[b]!)),
+    {
+      xbzrle: s.xbzrle === false ? false : { cacheSize: s.xbzrle },
+      maxPagesPerSection: s.maxPagesPerSection,
+      readPages: 2,
+    },
+  );
   const stats = [await it.start()];
   for (const pass of s.passes) {
     const previous = pass.byDiff ? names.map((n, b) => bufferRamSource(n, images[b]!.slice())) : undefined;

@@ -66,8 +66,7 @@ const md5 = (b: Uint8Array) => createHash("md5").update(b).digest("hex");
 // vitest's deep equality walks typed arrays element by element, far too
 // slowly for megabytes; compare bytes natively and records by a digest.
 const sameBytes = (a: Uint8Array, b: Uint8Array) => Buffer.compare(a, b) === 0;
-const digest = (records: readonly RamRecord[]) =>
-  records.map((r) => ("data" in r ? { ...r, data: md5(r.data) } : r));
+const digest = (records: readonly RamRecord[]) => records.map((r) => ("data" in r ? { ...r, data: md5(r.data) } : r));
 
 describe.each(["pc-xbzrle-live", "q35-xbzrle-live"])("%s.mig", (name) => {
   const buf = new Uint8Array(readFileSync(`${fixtures}${name}.mig`));

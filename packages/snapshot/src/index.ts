@@ -1,6 +1,15 @@
 export { type InspectReport, type InspectOptions, inspectFile } from "./inspect/index.js";
 export { type ValidationReport, type ValidateOptions, type Problem, validateFile } from "./validate/index.js";
-export { type SnapshotDiff, type DiffOptions, type SnapshotSummary, type SummarizeOptions, diffSnapshots, diffSummaries, summarizeSnapshot, renderDiffText } from "./diff/index.js";
+export {
+  type SnapshotDiff,
+  type DiffOptions,
+  type SnapshotSummary,
+  type SummarizeOptions,
+  diffSnapshots,
+  diffSummaries,
+  summarizeSnapshot,
+  renderDiffText,
+} from "./diff/index.js";
 export {
   type DecodeJsonOptions,
   type DecodeJsonSummary,

@@ -119,15 +119,24 @@ describe("encode: definite lengths", () => {
     expect(m.kept.map((b) => b.toString("hex"))).toEqual([Buffer.from(expected).toString("hex")]);
 
     // Bytes must reach the output before the definite SecMin for the refusal: give it a SecFull first.
-    const withFull = json.replace('"sections": [', `"sections": [{"type":"full","name":"blob","id":"1","instance":"0","version":"1","contents":{"oldblob":"${"00".repeat(300_000)}"}},`);
+    const withFull = json.replace(
+      '"sections": [',
+      `"sections": [{"type":"full","name":"blob","id":"1","instance":"0","version":"1","contents":{"oldblob":"${"00".repeat(300_000)}"}},`,
+    );
     const pipe = memory(false);
-    const e = await encodeFromJsonFile(() => of(withFull), pipe.output, { validate: false }).then(() => undefined, (x: unknown) => x);
+    const e = await encodeFromJsonFile(() => of(withFull), pipe.output, { validate: false }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(isQberError(e, "QberEncodeError"), String(e)).toBe(true);
     expect((e as Error).message).toMatch(/need two passes/);
   });
 
   it("encodeFromJson without sizes refuses definite lengths with a typed error", async () => {
-    const e = await encodeFromJson(of(await text(der)), () => {}).then(() => undefined, (x: unknown) => x);
+    const e = await encodeFromJson(of(await text(der)), () => {}).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(isQberError(e, "QberEncodeError"), String(e)).toBe(true);
     expect((e as Error).message).toMatch(/measureJson/);
   });

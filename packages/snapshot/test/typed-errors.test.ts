@@ -23,7 +23,7 @@ describe("typed errors for bad input", () => {
     ["a hex string of odd length", () => fromHex("abc")],
     ["a fraction in a vmdesc", () => formatQemuJson({ size: 1.5 })],
     ["a function in a vmdesc", () => formatQemuJson({ f: () => 1 })],
-    ["an address past the safe integers", () => parseAddress("0x" + "f".repeat(20))],
+    ["an address past the safe integers", () => parseAddress(`0x${"f".repeat(20)}`)],
     ["compose of such a memory size", () => composeMachine({ machine: "pc", memory: 4097 }, () => {})],
   ])("%s is a QberEncodeError with a reason", async (_what, run) => {
     const e = await caught(run);

@@ -29,9 +29,7 @@ export type SubsectionNeeded = (state: VmStateObject) => boolean;
  * field of the same object (QEMU's VARRAY / VBUFFER), optionally multiplied.
  * `unit: "bits"` turns a bit count into whole 64-bit words of bytes (bitmaps).
  */
-export type Extent =
-  | number
-  | { readonly from: string; readonly multiply?: number; readonly unit?: "bits" };
+export type Extent = number | { readonly from: string; readonly multiply?: number; readonly unit?: "bits" };
 
 /** Facts about a field (a property of a vmsd object), not about its element type. */
 export interface FieldMeta {

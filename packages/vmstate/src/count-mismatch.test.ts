@@ -8,14 +8,20 @@ import { type AnyQberError, type VmStateEntry, isQberError } from "@qber/core";
 import { describe, expect, it } from "vitest";
 import { array, encodeLegacy, entriesToState, stateToEntries, u8, vmsd } from "./index.js";
 
-const table = vmsd({ name: "table", version: 1 }, {
-  count: u8({ minimum: 2, maximum: 4 }),
-  item: array(u8(), { from: "count" }),
-});
-const unbounded = vmsd({ name: "plain", version: 1 }, {
-  count: u8(),
-  item: array(u8(), { from: "count" }),
-});
+const table = vmsd(
+  { name: "table", version: 1 },
+  {
+    count: u8({ minimum: 2, maximum: 4 }),
+    item: array(u8(), { from: "count" }),
+  },
+);
+const unbounded = vmsd(
+  { name: "plain", version: 1 },
+  {
+    count: u8(),
+    item: array(u8(), { from: "count" }),
+  },
+);
 
 function error(f: () => unknown): AnyQberError {
   try {

@@ -189,17 +189,17 @@ function vmsdFrom(model: VmsdModel, entries: readonly VmStateEntry[], version: n
   }
   if (i < entries.length) {
     const extra = entries.length - i;
-    decodeFail(`${extra} ${extra === 1 ? "entry" : "entries"} more than ${model.info.name} has fields (written by another layout of the device?)`, path, `${i} ${i === 1 ? "entry" : "entries"}`);
+    decodeFail(
+      `${extra} ${extra === 1 ? "entry" : "entries"} more than ${model.info.name} has fields (written by another layout of the device?)`,
+      path,
+      `${i} ${i === 1 ? "entry" : "entries"}`,
+    );
   }
   return state;
 }
 
 /** A state from VMStateEntries, read at the section's version. */
-export function entriesToState<S extends TObject>(
-  description: S,
-  entries: readonly VmStateEntry[],
-  options: { readonly version?: number } = {},
-): Static<S> {
+export function entriesToState<S extends TObject>(description: S, entries: readonly VmStateEntry[], options: { readonly version?: number } = {}): Static<S> {
   const model = compileVmsd(description);
   return vmsdFrom(model, entries, options.version ?? model.info.version, [], [model.info.name]) as Static<S>;
 }

@@ -18,7 +18,7 @@ export function resolveExtent(extent: Extent | undefined, scope: Scope): number 
   if (typeof extent !== "object" || extent === null || typeof extent.from !== "string") throw new ExtentError("a field without a size or count");
   let raw: unknown;
   for (const obj of scope) {
-    if (Object.prototype.hasOwnProperty.call(obj, extent.from)) {
+    if (Object.hasOwn(obj, extent.from)) {
       raw = obj[extent.from];
       break;
     }
@@ -39,7 +39,13 @@ export function resolveExtent(extent: Extent | undefined, scope: Scope): number 
  * `num_timers` 255 where 32 are allowed), that field is what is wrong, not
  * the array: the complaint names it and its bound, at its path.
  */
-export function countMismatch(f: FieldModel, scope: Scope, have: number, n: number, path: SchemaPath): { readonly message: string; readonly path: SchemaPath; readonly expected?: string } {
+export function countMismatch(
+  f: FieldModel,
+  scope: Scope,
+  have: number,
+  n: number,
+  path: SchemaPath,
+): { readonly message: string; readonly path: SchemaPath; readonly expected?: string } {
   const plain = { message: `array has ${have} ${have === 1 ? "entry" : "entries"}`, path, expected: `${n}` };
   const bounds = f.countField;
   if (bounds === undefined || typeof f.count !== "object") return plain;

@@ -49,10 +49,13 @@ const blob = (s: string): VmStateEntry => ({ kind: "oldblob", value: hex(s) });
 const arr = (...value: VmStateEntry[]): VmStateEntry => ({ kind: "array", value });
 
 const inner = vmsd({ name: "inner", version: 1 }, { a: u8(), b: u16() });
-const withSub = vmsd({ name: "drive", version: 1 }, {
-  head: u8(),
-  rate: subsection(vmsd({ name: "drive/rate", version: 2 }, { rate: u8() }), { needed: (s) => s["head"] !== 0 }),
-});
+const withSub = vmsd(
+  { name: "drive", version: 1 },
+  {
+    head: u8(),
+    rate: subsection(vmsd({ name: "drive/rate", version: 2 }, { rate: u8() }), { needed: (s) => s["head"] !== 0 }),
+  },
+);
 
 interface Case {
   readonly kind: string;
@@ -98,8 +101,23 @@ const cases: Case[] = [
   one("fixed array", array(u16(), 2), [1, 2], "00010002", arr(int(1), int(2))),
   one("struct", struct(inner), { a: 1, b: 2 }, "010002", arr(int(1), int(2))),
   one("pointer to struct", struct(inner, { pointer: true }), { a: 3, b: 4 }, "030004", arr(int(3), int(4))),
-  one("array of structs", array(struct(inner), 2), [{ a: 1, b: 2 }, { a: 3, b: 4 }], "010002030004", arr(arr(int(1), int(2)), arr(int(3), int(4)))),
-  one("tuple of structs", tuple([struct(inner), struct(vmsd({ name: "other", version: 1 }, { c: bool() }))]), [{ a: 1, b: 2 }, { c: false }], "01000200", arr(arr(int(1), int(2)), arr({ kind: "bool", value: false }))),
+  one(
+    "array of structs",
+    array(struct(inner), 2),
+    [
+      { a: 1, b: 2 },
+      { a: 3, b: 4 },
+    ],
+    "010002030004",
+    arr(arr(int(1), int(2)), arr(int(3), int(4))),
+  ),
+  one(
+    "tuple of structs",
+    tuple([struct(inner), struct(vmsd({ name: "other", version: 1 }, { c: bool() }))]),
+    [{ a: 1, b: 2 }, { c: false }],
+    "01000200",
+    arr(arr(int(1), int(2)), arr({ kind: "bool", value: false })),
+  ),
   one("tmp", tmp(vmsd({ name: "t/tmp", version: 1 }, { x: u32() })), { x: 5 }, "00000005", arr(int(5))),
   one("vstruct", vstruct(vmsd({ name: "vs", version: 3, minVersion: 1 }, { x: u8(), y: since(3, u8()) }), 2), { x: 9 }, "09", arr(int(9))),
   {
@@ -164,10 +182,7 @@ const cases: Case[] = [
     description: vmsd({ name: "outer", version: 1 }, { d: array(struct(withSub), 2), after: u8() }),
     state: { d: [{ head: 1, rate: { rate: 4 } }, { head: 0 }], after: 9 },
     bytes: "01 05 0a 64726976652f72617465 00000002 04 00 09",
-    entries: [
-      arr(arr(int(1), { kind: "subsecl", value: [{ name: "drive/rate", versionId: 2n, contents: [int(4)] }] }), arr(int(0))),
-      int(9),
-    ],
+    entries: [arr(arr(int(1), { kind: "subsecl", value: [{ name: "drive/rate", versionId: 2n, contents: [int(4)] }] }), arr(int(0))), int(9)],
   },
   {
     kind: "named field",

@@ -17,7 +17,8 @@ export function toHex(bytes: Uint8Array): string {
 }
 
 export function fromHex(hex: string): Uint8Array {
-  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex)) throw new QberEncodeError(`not a hex byte string: ${hex.slice(0, 40)}`, { expected: "an even number of hex digits" });
+  if (hex.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hex))
+    throw new QberEncodeError(`not a hex byte string: ${hex.slice(0, 40)}`, { expected: "an even number of hex digits" });
   const out = new Uint8Array(hex.length / 2);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
   return out;

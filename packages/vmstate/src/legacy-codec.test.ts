@@ -14,11 +14,14 @@ function decodeError(f: () => unknown): QberDecodeError {
   throw new Error("no error thrown");
 }
 
-const dev = vmsd({ name: "dev", version: 3, minVersion: 2 }, {
-  a: u8(),
-  s1: subsection(vmsd({ name: "dev/one", version: 1 }, { x: u8() })),
-  s2: subsection(vmsd({ name: "dev/two", version: 1 }, { y: u16() })),
-});
+const dev = vmsd(
+  { name: "dev", version: 3, minVersion: 2 },
+  {
+    a: u8(),
+    s1: subsection(vmsd({ name: "dev/one", version: 1 }, { x: u8() })),
+    s2: subsection(vmsd({ name: "dev/two", version: 1 }, { y: u16() })),
+  },
+);
 
 describe("QEMU's checks on load", () => {
   it("rejects an _EQUAL field with another value, naming the expected one", () => {
@@ -87,10 +90,13 @@ describe("encoding", () => {
 });
 
 describe("needed tests", () => {
-  const d = vmsd({ name: "n", version: 1 }, {
-    a: u8(),
-    s: subsection(vmsd({ name: "n/s", version: 1 }, { x: u8() }), { needed: (st) => st["a"] !== 0 }),
-  });
+  const d = vmsd(
+    { name: "n", version: 1 },
+    {
+      a: u8(),
+      s: subsection(vmsd({ name: "n/s", version: 1 }, { x: u8() }), { needed: (st) => st["a"] !== 0 }),
+    },
+  );
   it("reports subsections whose presence disagrees with needed()", () => {
     expect(neededMismatches(d, { a: 1, s: { x: 1 } })).toEqual([]);
     expect(neededMismatches(d, { a: 0 })).toEqual([]);

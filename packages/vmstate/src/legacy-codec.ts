@@ -176,7 +176,8 @@ class Decoder {
       }
       if (!name.startsWith(parentName)) return;
       const sub = model.subsections.find((s) => s.model.info.name === name);
-      if (sub === undefined) this.fail(`unknown subsection "${name}" of ${parentName}`, path, `one of: ${model.subsections.map((s) => s.model.info.name).join(", ") || "(none)"}`);
+      if (sub === undefined)
+        this.fail(`unknown subsection "${name}" of ${parentName}`, path, `one of: ${model.subsections.map((s) => s.model.info.name).join(", ") || "(none)"}`);
       const r = this.r;
       r.need(2 + len + 4, "subsection version", path);
       r.pos += 2 + len;

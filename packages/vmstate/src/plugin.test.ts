@@ -3,11 +3,14 @@ import type { Static } from "typebox";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { type DevicePlugin, definePlugin, descriptionOf, isDevicePlugin, subsection, timer, u32, u8, vmsd } from "./index.js";
 
-const pit = vmsd({ name: "i8254", version: 3, minVersion: 2 }, {
-  channels: u8(),
-  next: timer(),
-  sub: subsection(vmsd({ name: "i8254/extra", version: 1 }, { n: u32() })),
-});
+const pit = vmsd(
+  { name: "i8254", version: 3, minVersion: 2 },
+  {
+    channels: u8(),
+    next: timer(),
+    sub: subsection(vmsd({ name: "i8254/extra", version: 1 }, { n: u32() })),
+  },
+);
 
 describe("definePlugin", () => {
   const plugin = definePlugin({ id: "@qber/test:i8254", description: pit });

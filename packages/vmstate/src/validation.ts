@@ -41,7 +41,11 @@ const check64: SchemaValidateFunction = (annotation: VmAnnotation, data: unknown
     return true; // the pattern keyword reports the shape
   }
   const bound = (comparison: string, limit: bigint, label: string): void => {
-    errors.push({ keyword: VMSTATE_KEYWORD, params: { comparison, limit: limit.toString(), bound: label }, message: `must be ${comparison} ${limit} (${label})` });
+    errors.push({
+      keyword: VMSTATE_KEYWORD,
+      params: { comparison, limit: limit.toString(), bound: label },
+      message: `must be ${comparison} ${limit} (${label})`,
+    });
   };
   const { min, max } = intRange(64, annotation.signed);
   if (v < min) bound(">=", min, annotation.type);
@@ -82,7 +86,13 @@ function validatorFor(description: TObject): ValidateFunction {
 
 /** `/timer/2/period` -> `timer[2].period` (JSON pointer escapes undone). */
 export function fieldPath(pointer: string, missing?: string): string {
-  const parts = pointer === "" ? [] : pointer.slice(1).split("/").map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const parts =
+    pointer === ""
+      ? []
+      : pointer
+          .slice(1)
+          .split("/")
+          .map((p) => p.replace(/~1/g, "/").replace(/~0/g, "~"));
   if (missing !== undefined) parts.push(missing);
   let out = "";
   for (const p of parts) out += /^\d+$/.test(p) ? `[${p}]` : out === "" ? p : `.${p}`;

@@ -117,11 +117,11 @@ export function deriveVmsd(desc: VmdescVmsd): TObject {
   const properties: Record<string, TSchema> = {};
   for (const g of groups(desc.fields)) {
     const key = (g[0] as VmdescField).name;
-    if (Object.prototype.hasOwnProperty.call(properties, key)) bad(`${desc.vmsd_name} lists field ${key} twice`);
+    if (Object.hasOwn(properties, key)) bad(`${desc.vmsd_name} lists field ${key} twice`);
     properties[key] = fieldSchema(g);
   }
   for (const s of desc.subsections ?? []) {
-    if (Object.prototype.hasOwnProperty.call(properties, s.vmsd_name)) bad(`${desc.vmsd_name} lists ${s.vmsd_name} twice`);
+    if (Object.hasOwn(properties, s.vmsd_name)) bad(`${desc.vmsd_name} lists ${s.vmsd_name} twice`);
     properties[s.vmsd_name] = subsection(deriveVmsd(s));
   }
   return vmsd({ name: desc.vmsd_name, version: desc.version, minVersion: desc.version }, properties);

@@ -20,23 +20,29 @@ import {
   when,
 } from "./index.js";
 
-const drive = vmsd({ name: "fdrive", version: 1 }, {
-  head: u8(),
-  rate: subsection(vmsd({ name: "fdrive/media_rate", version: 1 }, { media_rate: u8() })),
-});
+const drive = vmsd(
+  { name: "fdrive", version: 1 },
+  {
+    head: u8(),
+    rate: subsection(vmsd({ name: "fdrive/media_rate", version: 1 }, { media_rate: u8() })),
+  },
+);
 const plain = vmsd({ name: "plain", version: 1 }, { a: u8(), b: u16() });
-const dev = vmsd({ name: "dev", version: 2 }, {
-  old: named("cur_offset", since(3, u32())),
-  off: named("cur_offset", u32()),
-  pad0: named("unused", unused(2)),
-  pad1: named("unused", unused(1)),
-  fifo: u8Array(3),
-  regs: array(u16(), 2),
-  plains: array(struct(plain), 2),
-  drives: array(struct(drive), 2),
-  t: tmp(vmsd({ name: "dev/tmp", version: 1 }, { x: u8() })),
-  opt: when(() => true, array(u8({ equal: 1 }), 1)),
-});
+const dev = vmsd(
+  { name: "dev", version: 2 },
+  {
+    old: named("cur_offset", since(3, u32())),
+    off: named("cur_offset", u32()),
+    pad0: named("unused", unused(2)),
+    pad1: named("unused", unused(1)),
+    fifo: u8Array(3),
+    regs: array(u16(), 2),
+    plains: array(struct(plain), 2),
+    drives: array(struct(drive), 2),
+    t: tmp(vmsd({ name: "dev/tmp", version: 1 }, { x: u8() })),
+    opt: when(() => true, array(u8({ equal: 1 }), 1)),
+  },
+);
 
 const state = {
   off: 7,
@@ -44,7 +50,10 @@ const state = {
   pad1: new Uint8Array(1),
   fifo: Uint8Array.of(1, 2, 3),
   regs: [1, 2],
-  plains: [{ a: 1, b: 2 }, { a: 3, b: 4 }],
+  plains: [
+    { a: 1, b: 2 },
+    { a: 3, b: 4 },
+  ],
   drives: [{ head: 1, rate: { media_rate: 5 } }, { head: 2 }],
   t: { x: 9 },
   opt: [1],

@@ -131,13 +131,27 @@ function quote(s: string): string {
   for (const ch of s) {
     const cp = ch.codePointAt(0) as number;
     switch (ch) {
-      case '"': out += '\\"'; break;
-      case "\\": out += "\\\\"; break;
-      case "\b": out += "\\b"; break;
-      case "\f": out += "\\f"; break;
-      case "\n": out += "\\n"; break;
-      case "\r": out += "\\r"; break;
-      case "\t": out += "\\t"; break;
+      case '"':
+        out += '\\"';
+        break;
+      case "\\":
+        out += "\\\\";
+        break;
+      case "\b":
+        out += "\\b";
+        break;
+      case "\f":
+        out += "\\f";
+        break;
+      case "\n":
+        out += "\\n";
+        break;
+      case "\r":
+        out += "\\r";
+        break;
+      case "\t":
+        out += "\\t";
+        break;
       default:
         if (cp > 0xffff) {
           const hi = 0xd800 + ((cp - 0x10000) >> 10);
@@ -147,7 +161,7 @@ function quote(s: string): string {
         else out += ch;
     }
   }
-  return out + '"';
+  return `${out}"`;
 }
 
 function hex4(n: number): string {

@@ -5,14 +5,7 @@
  * Nested structs, `tmp` and `vstruct` fields embed another vmsd.
  */
 import Type, { type TObject, type TOptional, type TProperties } from "typebox";
-import {
-  VMSTATE_KEYWORD,
-  annotationOf,
-  withAnnotation,
-  type StructEmbed,
-  type SubsectionNeeded,
-  type VmsdInfo,
-} from "./annotation.js";
+import { VMSTATE_KEYWORD, annotationOf, withAnnotation, type StructEmbed, type SubsectionNeeded, type VmsdInfo } from "./annotation.js";
 
 export interface VmsdOptions {
   /** The vmsd name (a device section's idstr ends with it). */
@@ -70,12 +63,7 @@ export function tmp<P extends TProperties>(description: TObject<P>): TObject<P> 
  * present exactly when it was (or is to be) sent; `needed` is QEMU's test,
  * reported by `neededMismatches` when it disagrees.
  */
-export function subsection<P extends TProperties>(
-  description: TObject<P>,
-  options: { readonly needed?: SubsectionNeeded } = {},
-): TOptional<TObject<P>> {
+export function subsection<P extends TProperties>(description: TObject<P>, options: { readonly needed?: SubsectionNeeded } = {}): TOptional<TObject<P>> {
   const info = vmsdInfo(description);
-  return Type.Optional(
-    withAnnotation(description, { kind: "subsection", vmsd: info, ...(options.needed ? { needed: options.needed } : {}) }),
-  );
+  return Type.Optional(withAnnotation(description, { kind: "subsection", vmsd: info, ...(options.needed ? { needed: options.needed } : {}) }));
 }

@@ -26,7 +26,6 @@ import { qemu72Fixtures as fixtures } from "@qber/test-support";
 
 const expectedSections: Record<string, number> = { "pc-paused.mig": 30, "q35-paused.mig": 29, "pc-addons.mig": 37 };
 
-
 describe.each(["pc-paused.mig", "q35-paused.mig", "pc-addons.mig"])("%s", (file) => {
   const stream = new Uint8Array(readFileSync(fixtures + file));
   const vmdescBytes = findVmdescRecord(stream).json;

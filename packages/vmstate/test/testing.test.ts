@@ -93,13 +93,19 @@ describe("checkCapture", () => {
   };
 
   it("a field named otherwise: the field list differs, at that field", () => {
-    const e = failure(definePlugin({ id: "test:renamed", description: vmsd({ name: "parallel_isa", version: 1 }, { ...fields, datar: named("state.data_r", u8()) }) }));
-    expect(e.message).toBe('parallel_isa v1, plugin test:renamed: its field list differs from the capture\'s vmdesc: fields[1].name: "state.data_r" in the plugin\'s, "state.datar" in the capture\'s');
+    const e = failure(
+      definePlugin({ id: "test:renamed", description: vmsd({ name: "parallel_isa", version: 1 }, { ...fields, datar: named("state.data_r", u8()) }) }),
+    );
+    expect(e.message).toBe(
+      'parallel_isa v1, plugin test:renamed: its field list differs from the capture\'s vmdesc: fields[1].name: "state.data_r" in the plugin\'s, "state.datar" in the capture\'s',
+    );
     expect([e.section, e.pluginId]).toEqual(["parallel_isa", "test:renamed"]);
   });
 
   it("a field of another size: the field list differs, at its size", () => {
-    const e = failure(definePlugin({ id: "test:wide", description: vmsd({ name: "parallel_isa", version: 1 }, { ...fields, status: named("state.status", u16()) }) }));
+    const e = failure(
+      definePlugin({ id: "test:wide", description: vmsd({ name: "parallel_isa", version: 1 }, { ...fields, status: named("state.status", u16()) }) }),
+    );
     expect(e.message).toMatch(/field list differs from the capture's vmdesc: fields\[2\]\.(type|size): /);
   });
 
@@ -111,9 +117,19 @@ describe("checkCapture", () => {
 
   it("a legacy codec that writes other bytes, a BER codec that loses a field", () => {
     type State = Parameters<typeof parallel.legacy.encode>[0];
-    const flips: SectionPlugin<State> = { ...parallel, id: "test:flips", legacy: { decode: parallel.legacy.decode, encode: (v, i) => parallel.legacy.encode({ ...v, status: v.status ^ 1 }, i) } };
-    expect(failure(flips as SectionPlugin).message).toBe("parallel_isa v1, plugin test:flips: re-encoding gives other bytes: from byte 2 of the body (12 bytes written, 12 in the capture)");
-    const loses: SectionPlugin = { ...parallel, id: "test:loses", ber: { encode: parallel.ber.encode, decode: (c, i) => ({ ...parallel.ber.decode(c, i), control: 0 }) } };
+    const flips: SectionPlugin<State> = {
+      ...parallel,
+      id: "test:flips",
+      legacy: { decode: parallel.legacy.decode, encode: (v, i) => parallel.legacy.encode({ ...v, status: v.status ^ 1 }, i) },
+    };
+    expect(failure(flips as SectionPlugin).message).toBe(
+      "parallel_isa v1, plugin test:flips: re-encoding gives other bytes: from byte 2 of the body (12 bytes written, 12 in the capture)",
+    );
+    const loses: SectionPlugin = {
+      ...parallel,
+      id: "test:loses",
+      ber: { encode: parallel.ber.encode, decode: (c, i) => ({ ...parallel.ber.decode(c, i), control: 0 }) },
+    };
     expect(failure(loses).message).toMatch(/^parallel_isa v1, plugin test:loses: BER decode then encode gives other bytes: from byte \d+ of the DER section$/);
   });
 

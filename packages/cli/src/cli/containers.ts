@@ -8,7 +8,14 @@ import { type Container, type Qcow2Image, snapshotRow } from "@qber/qemu/contain
 /** Rows as columns padded to their widest cell. */
 export function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd()).join("\n") + "\n";
+  return `${rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 function mib(bytes: number | undefined): string {
@@ -37,7 +44,7 @@ export function containersText(containers: readonly Container[]): string {
         break;
     }
   }
-  return out === "" ? "" : out + "\n";
+  return out === "" ? "" : `${out}\n`;
 }
 
 /** The JSON form of the containers (docs/cli.md). */
@@ -85,7 +92,7 @@ function snapshotJson(s: Qcow2Image["snapshots"][number]): unknown {
 /** `qemu-img snapshot -l`'s table for a qcow2 image. */
 export function snapshotsText(path: string, image: Qcow2Image): string {
   const rows = [["ID", "TAG", "VM SIZE", "DATE", "VM CLOCK"], ...image.snapshots.map(snapshotRow)];
-  return `Snapshot list of ${path} (qcow2 version ${image.version}, ${image.snapshots.length} snapshot${image.snapshots.length === 1 ? "" : "s"}):\n` + table(rows);
+  return `Snapshot list of ${path} (qcow2 version ${image.version}, ${image.snapshots.length} snapshot${image.snapshots.length === 1 ? "" : "s"}):\n${table(rows)}`;
 }
 
 export function snapshotsJson(image: Qcow2Image): unknown {

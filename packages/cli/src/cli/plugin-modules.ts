@@ -42,7 +42,9 @@ export async function loadPluginModules(specs: readonly string[], cwd = process.
 
 /** A module spec names a file when it looks like a path or URL (as Node treats `import` specifiers); else a package. */
 function isPathLike(spec: string): boolean {
-  return spec.startsWith("./") || spec.startsWith("../") || spec === "." || spec === ".." || isAbsolute(spec) || spec.startsWith("file:") || /^\.\.?\\/.test(spec);
+  return (
+    spec.startsWith("./") || spec.startsWith("../") || spec === "." || spec === ".." || isAbsolute(spec) || spec.startsWith("file:") || /^\.\.?\\/.test(spec)
+  );
 }
 
 function fail(spec: string, why: string): never {
@@ -97,7 +99,9 @@ function notAPlugin(x: unknown): string | undefined {
 }
 
 function isCodec(c: unknown): boolean {
-  return typeof c === "object" && c !== null && typeof (c as { decode?: unknown }).decode === "function" && typeof (c as { encode?: unknown }).encode === "function";
+  return (
+    typeof c === "object" && c !== null && typeof (c as { decode?: unknown }).decode === "function" && typeof (c as { encode?: unknown }).encode === "function"
+  );
 }
 
 /** Something meant as a plugin: an object with an id or a ber codec. */
@@ -116,7 +120,11 @@ export function pluginsOf(spec: string, namespace: Record<string, unknown>): Sec
     if (Array.isArray(value)) {
       const problems = value.map(notAPlugin);
       if (value.length > 0 && problems.every((p) => p === undefined)) value.forEach((p) => add(p as SectionPlugin));
-      else if (value.some(meantAsPlugin)) fail(spec, `export ${name} mixes plugins with other values (element ${problems.findIndex((p) => p !== undefined)}: ${problems.find((p) => p !== undefined)})`);
+      else if (value.some(meantAsPlugin))
+        fail(
+          spec,
+          `export ${name} mixes plugins with other values (element ${problems.findIndex((p) => p !== undefined)}: ${problems.find((p) => p !== undefined)})`,
+        );
       continue;
     }
     const problem = notAPlugin(value);
@@ -125,7 +133,10 @@ export function pluginsOf(spec: string, namespace: Record<string, unknown>): Sec
   }
   if (found.length === 0) {
     const names = Object.keys(namespace);
-    fail(spec, `exports no section plugin (expected a SectionPlugin, as definePlugin returns, or an array of them, as a named or default export; it exports ${names.length === 0 ? "nothing" : names.join(", ")})`);
+    fail(
+      spec,
+      `exports no section plugin (expected a SectionPlugin, as definePlugin returns, or an array of them, as a named or default export; it exports ${names.length === 0 ? "nothing" : names.join(", ")})`,
+    );
   }
   return found;
 }

@@ -26,7 +26,9 @@ import { packageVersion } from "./version.js";
 
 export function buildProgram(): Command {
   const program = new Command("qber")
-    .description("Read, write, validate, inspect, diff and compose QEMU VM snapshots in the ASN.1/BER migration format, and convert to and from QEMU's own stream.")
+    .description(
+      "Read, write, validate, inspect, diff and compose QEMU VM snapshots in the ASN.1/BER migration format, and convert to and from QEMU's own stream.",
+    )
     .version(packageVersion())
     .option("-q, --quiet", "no progress on stderr")
     .option("--debug", "print stack traces of errors")

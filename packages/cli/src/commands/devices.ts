@@ -18,14 +18,23 @@ export function listDevices(plugins: readonly SectionPlugin[] = registryFor().pl
 
 function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return rows.map((r) => r.map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!))).join("  ").trimEnd()).join("\n") + "\n";
+  return `${rows
+    .map((r) =>
+      r
+        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
+        .join("  ")
+        .trimEnd(),
+    )
+    .join("\n")}\n`;
 }
 
 export function devicesCommand(program: Command): void {
   program
     .command("devices")
     .summary("list the registered device plugins")
-    .description("List the section plugins qber knows: plugin id, the section names it handles (a name matches a section idstr equal to it or ending in /name), and the section versions it reads.")
+    .description(
+      "List the section plugins qber knows: plugin id, the section names it handles (a name matches a section idstr equal to it or ending in /name), and the section versions it reads.",
+    )
     .option("--json", "print one JSON document {devices: [{id, names, minVersion, maxVersion, schema}]}")
     .addHelpText(
       "after",
@@ -37,10 +46,13 @@ Examples:
     .action(async (opts: { json?: boolean }) => {
       const devices = listDevices();
       if (opts.json) {
-        await print(JSON.stringify({ devices }, null, 2) + "\n");
+        await print(`${JSON.stringify({ devices }, null, 2)}\n`);
         return;
       }
-      const rows = [["id", "versions", "names"], ...devices.map((d) => [d.id, d.minVersion === d.maxVersion ? String(d.minVersion) : `${d.minVersion}..${d.maxVersion}`, d.names.join(", ")])];
+      const rows = [
+        ["id", "versions", "names"],
+        ...devices.map((d) => [d.id, d.minVersion === d.maxVersion ? String(d.minVersion) : `${d.minVersion}..${d.maxVersion}`, d.names.join(", ")]),
+      ];
       await print(table(rows));
     });
 }

@@ -41,7 +41,12 @@ export async function summarizeInput(input: Input, options: { xbzrleCacheBytes: 
   const bar = progress(`read ${input.name}`, input.format === "ber" ? input.size : undefined, options.quiet);
   try {
     const [summary] = await Promise.all([
-      summarizeSnapshot(source, { registry: registryFor(), xbzrleCacheBytes: options.xbzrleCacheBytes, onProgress: (n) => bar.update(n), ...(limits ? { limits } : {}) }),
+      summarizeSnapshot(source, {
+        registry: registryFor(),
+        xbzrleCacheBytes: options.xbzrleCacheBytes,
+        onProgress: (n) => bar.update(n),
+        ...(limits ? { limits } : {}),
+      }),
       done,
     ]);
     return summary;
@@ -57,36 +62,37 @@ export async function summarizeInput(input: Input, options: { xbzrleCacheBytes: 
 export function diffCommand(program: Command): void {
   if (program.commands.some((c) => c.name() === "diff")) return;
   inputOptions(
-  limitOptions(
-    program
-    .command("diff")
-    .summary("compare two snapshots: device fields and RAM contents")
-    .description(
-      "Compare two snapshots (qber BER files or QEMU streams, in any mix). Sections are matched by name and instance and their fields compared in JSON form; RAM is compared per block on the final contents each file describes (XBZRLE deltas applied), page by page. Exit status: 0 identical, 1 different (or an input is unreadable), 2 usage error.",
-    )
-    .argument("<a>", "first snapshot, or - for stdin")
-    .argument("<b>", "second snapshot, or - for stdin")
-    .option("--json", "print one JSON document (see qber help cli)")
-    .option("--xbzrle-cache <MiB>", `page contents kept to apply XBZRLE deltas (default ${DEFAULT_XBZRLE_CACHE_BYTES / 1024 / 1024})`)
-    .addHelpText(
-      "after",
-      `
+    limitOptions(
+      program
+        .command("diff")
+        .summary("compare two snapshots: device fields and RAM contents")
+        .description(
+          "Compare two snapshots (qber BER files or QEMU streams, in any mix). Sections are matched by name and instance and their fields compared in JSON form; RAM is compared per block on the final contents each file describes (XBZRLE deltas applied), page by page. Exit status: 0 identical, 1 different (or an input is unreadable), 2 usage error.",
+        )
+        .argument("<a>", "first snapshot, or - for stdin")
+        .argument("<b>", "second snapshot, or - for stdin")
+        .option("--json", "print one JSON document (see qber help cli)")
+        .option("--xbzrle-cache <MiB>", `page contents kept to apply XBZRLE deltas (default ${DEFAULT_XBZRLE_CACHE_BYTES / 1024 / 1024})`)
+        .addHelpText(
+          "after",
+          `
 Examples:
   qber diff before.ber after.ber
   qber diff vm.mig vm.ber && echo same
   qber diff a.mig b.mig --json | jq '.sections.changed[] | {name, fields}'
   qber diff a.ber b.ber --json | jq '.ram.blocks[] | select(.differentPages > 0) | .ranges'`,
-    )
-    .action(async (fileA: string, fileB: string, opts: { json?: boolean; xbzrleCache?: string } & LimitFlags & InputFlags) => {
-      const xbzrleCacheBytes = cacheBytes(opts.xbzrleCache);
-      const quiet = program.opts<{ quiet?: boolean }>().quiet ?? false;
-      const [a, b] = (await openInputs([fileA, fileB], opts)) as [Input, Input];
-      const sa = await summarizeInput(a, { xbzrleCacheBytes, quiet, flags: opts });
-      const sb = await summarizeInput(b, { xbzrleCacheBytes, quiet, flags: opts });
-      const d = diffSummaries(sa, sb, { names: [a.name, b.name] });
-      await print(opts.json ? JSON.stringify(d, null, 2) + "\n" : renderDiffText(d, { summaries: [sa, sb] }));
-      if (!d.identical) throw new SnapshotsDiffer(a.name, b.name);
-    }),
-    { ber: true, qemu: true },
-  ));
+        )
+        .action(async (fileA: string, fileB: string, opts: { json?: boolean; xbzrleCache?: string } & LimitFlags & InputFlags) => {
+          const xbzrleCacheBytes = cacheBytes(opts.xbzrleCache);
+          const quiet = program.opts<{ quiet?: boolean }>().quiet ?? false;
+          const [a, b] = (await openInputs([fileA, fileB], opts)) as [Input, Input];
+          const sa = await summarizeInput(a, { xbzrleCacheBytes, quiet, flags: opts });
+          const sb = await summarizeInput(b, { xbzrleCacheBytes, quiet, flags: opts });
+          const d = diffSummaries(sa, sb, { names: [a.name, b.name] });
+          await print(opts.json ? `${JSON.stringify(d, null, 2)}\n` : renderDiffText(d, { summaries: [sa, sb] }));
+          if (!d.identical) throw new SnapshotsDiffer(a.name, b.name);
+        }),
+      { ber: true, qemu: true },
+    ),
+  );
 }

@@ -23,7 +23,10 @@ function kindOf(name: string, head: Uint8Array): "json" | "qemu" {
   const format = sniffFormat(head);
   if (format === "qemu") return "qemu";
   if (format === "ber") throw new UsageError(`${name}: this is a qber BER file already; encode takes the JSON form from qber decode (or a QEMU stream)`, 1);
-  const text = Buffer.from(head).toString("latin1").replace(/^\ufeff|^\xef\xbb\xbf/, "").trimStart();
+  const text = Buffer.from(head)
+    .toString("latin1")
+    .replace(/^\ufeff|^\xef\xbb\xbf/, "")
+    .trimStart();
   if (text.startsWith("{")) return "json";
   throw new UsageError(`${name}: not the JSON form of a qber file (it does not start with "{") nor a QEMU migration stream ("QEVM")`, 1);
 }
@@ -84,43 +87,45 @@ async function withEncodeInput<T>(file: string, work: (input: EncodeInput) => Pr
 export function encodeCommand(program: Command): void {
   limitOptions(
     program
-    .command("encode")
-    .summary("turn qber's JSON form back into a BER file")
-    .description(
-      "Write the BER file that a JSON form (from qber decode, maybe edited) describes: byte for byte the file it was decoded from, when unedited. Device sections are checked first: one that does not decode through its plugin (or the file's vmdesc) or breaks a bound of its description is refused, naming device and field, unless --no-validate. Given a QEMU stream, encode converts it like qber import.",
-    )
-    .argument("<in>", "JSON file (or a QEMU stream), or - for stdin")
-    .requiredOption("-o, --output <file>", "BER file to write, or - for stdout")
-    .option("--no-validate", "write device state even when it breaks its bounds (to make test inputs)")
-    .addHelpText(
-      "after",
-      `
+      .command("encode")
+      .summary("turn qber's JSON form back into a BER file")
+      .description(
+        "Write the BER file that a JSON form (from qber decode, maybe edited) describes: byte for byte the file it was decoded from, when unedited. Device sections are checked first: one that does not decode through its plugin (or the file's vmdesc) or breaks a bound of its description is refused, naming device and field, unless --no-validate. Given a QEMU stream, encode converts it like qber import.",
+      )
+      .argument("<in>", "JSON file (or a QEMU stream), or - for stdin")
+      .requiredOption("-o, --output <file>", "BER file to write, or - for stdout")
+      .option("--no-validate", "write device state even when it breaks its bounds (to make test inputs)")
+      .addHelpText(
+        "after",
+        `
 Examples:
   qber encode vm.json -o vm.ber
   qber decode vm.ber -o - | jq '(.sections[] | select(.name == "hpet") | .contents.vmstate[0].int) = "1"' | qber encode - -o edited.ber
   qber encode broken.json -o broken.ber --no-validate && qber validate broken.ber`,
-    )
-    .action(async (file: string, opts: { output: string; validate: boolean } & LimitFlags) => {
-      const quiet = program.opts<{ quiet?: boolean }>().quiet;
-      // Refused now rather than after spooling stdin.
-      checkOutput(opts.output, [file]);
-      await withEncodeInput(file, async (input) => {
-        if (input.kind === "qemu") {
-          const bar = progress("encode", input.size, quiet);
-          const summary = await withOutput(opts.output, [file], (out) => importQemuStream(input.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n), ...importLimitsOf(opts) }));
-          bar.done();
-          for (const w of summary.warnings) process.stderr.write(`qber: warning: ${w}\n`);
-          return;
-        }
-        const name = file === "-" ? "stdin" : file;
-        try {
-          await encodeFromJsonFile(() => fileSource(input.path), passOutput(opts.output, [file]), { registry: registryFor(), validate: opts.validate });
-        } catch (e) {
-          if (e instanceof JsonSyntaxError || isQberError(e)) throw new UsageError(`${name}: ${e.message}`, 1);
-          throw e;
-        }
-      });
-    }),
+      )
+      .action(async (file: string, opts: { output: string; validate: boolean } & LimitFlags) => {
+        const quiet = program.opts<{ quiet?: boolean }>().quiet;
+        // Refused now rather than after spooling stdin.
+        checkOutput(opts.output, [file]);
+        await withEncodeInput(file, async (input) => {
+          if (input.kind === "qemu") {
+            const bar = progress("encode", input.size, quiet);
+            const summary = await withOutput(opts.output, [file], (out) =>
+              importQemuStream(input.source, out, { registry: registryFor(), onProgress: (n) => bar.update(n), ...importLimitsOf(opts) }),
+            );
+            bar.done();
+            for (const w of summary.warnings) process.stderr.write(`qber: warning: ${w}\n`);
+            return;
+          }
+          const name = file === "-" ? "stdin" : file;
+          try {
+            await encodeFromJsonFile(() => fileSource(input.path), passOutput(opts.output, [file]), { registry: registryFor(), validate: opts.validate });
+          } catch (e) {
+            if (e instanceof JsonSyntaxError || isQberError(e)) throw new UsageError(`${name}: ${e.message}`, 1);
+            throw e;
+          }
+        });
+      }),
     { qemu: true },
   );
 }

@@ -23,11 +23,10 @@ export function exportCommand(program: Command): void {
     .argument("<in>", "BER file, or - for stdin")
     .requiredOption("-o, --output <file>", "QEMU stream to write, or - for stdout")
     .addOption(
-      new Option("--format <format>", "output: keep (the libvirt save image the file came in, else a bare stream), qemu (a bare stream), or a libvirt save image in this format").choices([
-        "keep",
-        "qemu",
-        ...LIBVIRT_FORMATS.filter((f) => f !== "sparse"),
-      ]),
+      new Option(
+        "--format <format>",
+        "output: keep (the libvirt save image the file came in, else a bare stream), qemu (a bare stream), or a libvirt save image in this format",
+      ).choices(["keep", "qemu", ...LIBVIRT_FORMATS.filter((f) => f !== "sparse")]),
     )
     .option("--xml <file>", "domain XML for the libvirt save image (replaces the kept one; checked for well-formedness)")
     .addHelpText(

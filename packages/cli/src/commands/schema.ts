@@ -58,11 +58,13 @@ function walk(s: Node, indent: string, out: string[], name: string): void {
     if (p["type"] === "array") {
       const items = (p["items"] ?? {}) as Node;
       const count = p["minItems"] !== undefined && p["minItems"] === p["maxItems"] ? `[${String(p["minItems"])}]` : "[]";
-      out.push(`${indent}${(k + count + optional).padEnd(width + 4)}${describe(items)}${p["maxItems"] !== undefined && count === "[]" ? `  at most ${String(p["maxItems"])}` : ""}`);
-      if (items["type"] === "object") walk(items, indent + "  ", out, `${name}.${k}`);
+      out.push(
+        `${indent}${(k + count + optional).padEnd(width + 4)}${describe(items)}${p["maxItems"] !== undefined && count === "[]" ? `  at most ${String(p["maxItems"])}` : ""}`,
+      );
+      if (items["type"] === "object") walk(items, `${indent}  `, out, `${name}.${k}`);
     } else {
       out.push(`${indent}${(k + optional).padEnd(width + 4)}${describe(p)}`);
-      if (p["type"] === "object") walk(p, indent + "  ", out, `${name}.${k}`);
+      if (p["type"] === "object") walk(p, `${indent}  `, out, `${name}.${k}`);
     }
   }
 }
@@ -73,7 +75,7 @@ export function renderSchema(plugin: SectionPlugin, schema: Node | undefined): s
   const out: string[] = [];
   if (typeof schema["description"] === "string") out.push(schema["description"]);
   walk(schema, "  ", out, "");
-  return head + out.join("\n") + "\n(? marks fields that are not always sent; --json prints the JSON Schema)\n";
+  return `${head + out.join("\n")}\n(? marks fields that are not always sent; --json prints the JSON Schema)\n`;
 }
 
 export function schemaCommand(program: Command): void {
@@ -98,7 +100,7 @@ Examples:
       const description = descriptionOf(plugin);
       if (opts.json) {
         if (description === undefined) throw new UsageError(`${plugin.id} has no JSON Schema (its plugin carries no description)`, 1);
-        await print(JSON.stringify(schemaJson(description), null, 2) + "\n");
+        await print(`${JSON.stringify(schemaJson(description), null, 2)}\n`);
         return;
       }
       await print(renderSchema(plugin, description === undefined ? undefined : (schemaJson(description) as Node)));

@@ -88,7 +88,11 @@ describe("legacy framing", () => {
     expect(await r.footer(0)).toBe(true);
     await r.next();
     await r.u8("body");
-    await expect(r.footer(1)).rejects.toMatchObject({ incomplete: true, offset: cut, message: expect.stringMatching(/ends where the footer of section 1 belongs/) });
+    await expect(r.footer(1)).rejects.toMatchObject({
+      incomplete: true,
+      offset: cut,
+      message: expect.stringMatching(/ends where the footer of section 1 belongs/),
+    });
   });
 
   it("rejects what QEMU rejects, naming it", async () => {
@@ -100,7 +104,7 @@ describe("legacy framing", () => {
     await expect(header("5145564d00000002")).rejects.toThrow(/version 2 is obsolete/);
     await expect(header("5145564d")).rejects.toMatchObject({ incomplete: true });
     const after = async (body: string) => {
-      const r = new LegacyReader([hex("5145564d00000003" + body)]);
+      const r = new LegacyReader([hex(`5145564d00000003${body}`)]);
       await r.header();
       const rec = await r.next();
       if (rec.type === "full") {

@@ -30,7 +30,10 @@ async function readAll(source: Uint8Array | Uint8Array[]): Promise<void> {
 describe("regression: a length claiming more than the input", () => {
   it("is a typed error, not a RangeError, in one chunk or many", async () => {
     for (const source of [HUGE_PAGE_LENGTH, [HUGE_PAGE_LENGTH.subarray(0, 40), HUGE_PAGE_LENGTH.subarray(40)]]) {
-      const e = await readAll(source).then(() => undefined, (x: unknown) => x);
+      const e = await readAll(source).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       expect(isQberError(e), String(e)).toBe(true);
     }
   });

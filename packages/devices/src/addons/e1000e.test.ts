@@ -64,22 +64,24 @@ describe("e1000e", () => {
       tx: [{ ...state.tx[0]!, paylen: 0x100000, ip: 2 }, state.tx[1]!],
     };
     const fields = validateState(e1000eDescription, bad).map((e) => e.field);
-    expect(fields).toEqual(expect.arrayContaining([
-      `mac[${E1000E_REG.RDH0}]`,
-      `mac[${E1000E_REG.TDT1}]`,
-      `mac[${E1000E_REG.TDLEN}]`,
-      `mac[${E1000E_REG.RDLEN1}]`,
-      `mac[${E1000E_REG.ITR}]`,
-      `mac[${E1000E_REG.EITR + 4}]`,
-      "msix.msix",
-      "rxbuf_min_shift",
-      "rx_desc_len",
-      "rxbuf_sizes[0]",
-      "rxbuf_sizes[2]",
-      "itr_guest_value",
-      "tx[0].paylen",
-      "tx[0].ip",
-    ]));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        `mac[${E1000E_REG.RDH0}]`,
+        `mac[${E1000E_REG.TDT1}]`,
+        `mac[${E1000E_REG.TDLEN}]`,
+        `mac[${E1000E_REG.RDLEN1}]`,
+        `mac[${E1000E_REG.ITR}]`,
+        `mac[${E1000E_REG.EITR + 4}]`,
+        "msix.msix",
+        "rxbuf_min_shift",
+        "rx_desc_len",
+        "rxbuf_sizes[0]",
+        "rxbuf_sizes[2]",
+        "itr_guest_value",
+        "tx[0].paylen",
+        "tx[0].ip",
+      ]),
+    );
     expect(fields).not.toContain("rxbuf_sizes[1]");
   });
 });

@@ -53,7 +53,26 @@
  * - a TSO payload length is a 20-bit descriptor field, the IPv4/TCP flags
  *   0 or 1; the MSI-X pending-bit byte has only the five vector bits.
  */
-import { array, bool, buffer, compressed, definePlugin, i8, i32Le, named, opaque, struct, timer, tuple, u16, u32, u8, u8Array, vmsd, when } from "@qber/vmstate";
+import {
+  array,
+  bool,
+  buffer,
+  compressed,
+  definePlugin,
+  i8,
+  i32Le,
+  named,
+  opaque,
+  struct,
+  timer,
+  tuple,
+  u16,
+  u32,
+  u8,
+  u8Array,
+  vmsd,
+  when,
+} from "@qber/vmstate";
 import type { Static } from "typebox";
 import { PCI_CONFIG_SPACE_SIZE, PCIE_CONFIG_SPACE_SIZE } from "../pc/pci-device.js";
 
@@ -166,92 +185,104 @@ export const pcieDeviceDescription = vmsd(
 );
 
 /** MSI-X state of a function with five vectors (hw/pci/msix.c, vmsd "msix"). */
-export const e1000eMsixDescription = vmsd({ name: "msix", version: 0, description: "MSI-X table and pending bits" }, {
-  msix: Object.assign(
-    opaque("msix state", E1000E_MSIX_VEC_NUM * 16 + 1, {
-      description: "5 table entries (address lo/hi, data, vector control; little-endian) then the pending-bit byte",
-    }),
-    // The pending-bit byte has one bit per vector: bits 5..7 are never set.
-    { pattern: "^[0-9a-f]{160}[01][0-9a-f]$" },
-  ),
-});
+export const e1000eMsixDescription = vmsd(
+  { name: "msix", version: 0, description: "MSI-X table and pending bits" },
+  {
+    msix: Object.assign(
+      opaque("msix state", E1000E_MSIX_VEC_NUM * 16 + 1, {
+        description: "5 table entries (address lo/hi, data, vector control; little-endian) then the pending-bit byte",
+      }),
+      // The pending-bit byte has one bit per vector: bits 5..7 are never set.
+      { pattern: "^[0-9a-f]{160}[01][0-9a-f]$" },
+    ),
+  },
+);
 
 /** One interrupt delay or throttling timer (vmsd "e1000e-intr-timer"). */
-export const e1000eIntrTimerDescription = vmsd({ name: "e1000e-intr-timer", version: 1 }, {
-  timer: timer({ minimum: -1n, description: "expiry time in ns of QEMU_CLOCK_VIRTUAL, -1 when not armed" }),
-  running: bool(),
-});
+export const e1000eIntrTimerDescription = vmsd(
+  { name: "e1000e-intr-timer", version: 1 },
+  {
+    timer: timer({ minimum: -1n, description: "expiry time in ns of QEMU_CLOCK_VIRTUAL, -1 when not armed" }),
+    running: bool(),
+  },
+);
 
 /** One transmit queue's offload context (vmsd "e1000e-tx"). */
-export const e1000eTxDescription = vmsd({ name: "e1000e-tx", version: 1 }, {
-  sum_needed: u8({ description: "POPTS byte of the last data descriptor (IXSM/TXSM checksum requests)" }),
-  ipcss: named("props.ipcss", u8({ description: "IP checksum start offset" })),
-  ipcso: named("props.ipcso", u8({ description: "IP checksum field offset" })),
-  ipcse: named("props.ipcse", u16({ description: "IP checksum end offset" })),
-  tucss: named("props.tucss", u8({ description: "TCP/UDP checksum start offset" })),
-  tucso: named("props.tucso", u8({ description: "TCP/UDP checksum field offset" })),
-  tucse: named("props.tucse", u16({ description: "TCP/UDP checksum end offset" })),
-  hdr_len: named("props.hdr_len", u8({ description: "TSO header length" })),
-  mss: named("props.mss", u16({ description: "TSO maximum segment size" })),
-  paylen: named("props.paylen", u32({ maximum: 0xfffff, description: "TSO payload length (20-bit descriptor field)" })),
-  ip: named("props.ip", i8({ minimum: 0, maximum: 1, description: "IPv4 (1) or IPv6 (0) TSO" })),
-  tcp: named("props.tcp", i8({ minimum: 0, maximum: 1, description: "TCP (1) or UDP (0) TSO" })),
-  tse: named("props.tse", bool({ description: "the context descriptor asked for TSO" })),
-  cptse: bool({ description: "the packet being assembled uses TSO" }),
-  skip_cp: bool({ description: "drop the rest of a packet whose fragments were pending at save time" }),
-});
+export const e1000eTxDescription = vmsd(
+  { name: "e1000e-tx", version: 1 },
+  {
+    sum_needed: u8({ description: "POPTS byte of the last data descriptor (IXSM/TXSM checksum requests)" }),
+    ipcss: named("props.ipcss", u8({ description: "IP checksum start offset" })),
+    ipcso: named("props.ipcso", u8({ description: "IP checksum field offset" })),
+    ipcse: named("props.ipcse", u16({ description: "IP checksum end offset" })),
+    tucss: named("props.tucss", u8({ description: "TCP/UDP checksum start offset" })),
+    tucso: named("props.tucso", u8({ description: "TCP/UDP checksum field offset" })),
+    tucse: named("props.tucse", u16({ description: "TCP/UDP checksum end offset" })),
+    hdr_len: named("props.hdr_len", u8({ description: "TSO header length" })),
+    mss: named("props.mss", u16({ description: "TSO maximum segment size" })),
+    paylen: named("props.paylen", u32({ maximum: 0xfffff, description: "TSO payload length (20-bit descriptor field)" })),
+    ip: named("props.ip", i8({ minimum: 0, maximum: 1, description: "IPv4 (1) or IPv6 (0) TSO" })),
+    tcp: named("props.tcp", i8({ minimum: 0, maximum: 1, description: "TCP (1) or UDP (0) TSO" })),
+    tse: named("props.tse", bool({ description: "the context descriptor asked for TSO" })),
+    cptse: bool({ description: "the packet being assembled uses TSO" }),
+    skip_cp: bool({ description: "drop the rest of a packet whose fragments were pending at save time" }),
+  },
+);
 
 /** Largest receive buffer 0 (RCTL sizes, PSRCTL.BSIZE0 x 128, flexible buffer x 1 KiB). */
 const RXBUF0_MAX = 16384;
 /** Largest packet-split buffer 1..3 (6-bit PSRCTL fields in KiB). */
 const RXBUF_PS_MAX = 63 * 1024;
 
-export const e1000eDescription = vmsd({ name: "e1000e", version: 1, description: "Intel 82574L PCI Express NIC (hw/net/e1000e.c)" }, {
-  pci: named("parent_obj", struct(pcieDeviceDescription)),
-  msix: named("parent_obj", struct(e1000eMsixDescription)),
-  ioaddr: u32({ description: "IOADDR: register offset selected through the I/O window" }),
-  rxbuf_min_shift: named("core.rxbuf_min_shift", u32({ minimum: 5, maximum: 8, description: "receive descriptor minimum threshold shift (RDMTS + 1 + 4)" })),
-  rx_desc_len: named("core.rx_desc_len", u8({ maximum: 32, description: "receive descriptor size: 0 before receive is enabled, 16 or 32 (packet split)" })),
-  rxbuf_sizes: named(
-    "core.rxbuf_sizes",
-    compressed(
-      true,
-      tuple(
-        [
-          u32({ maximum: RXBUF0_MAX, description: "buffer 0 size" }),
-          u32({ maximum: RXBUF_PS_MAX, description: "packet-split buffer 1 size" }),
-          u32({ maximum: RXBUF_PS_MAX, description: "packet-split buffer 2 size" }),
-          u32({ maximum: RXBUF_PS_MAX, description: "packet-split buffer 3 size" }),
-        ],
-        { description: "receive buffer sizes per descriptor" },
+export const e1000eDescription = vmsd(
+  { name: "e1000e", version: 1, description: "Intel 82574L PCI Express NIC (hw/net/e1000e.c)" },
+  {
+    pci: named("parent_obj", struct(pcieDeviceDescription)),
+    msix: named("parent_obj", struct(e1000eMsixDescription)),
+    ioaddr: u32({ description: "IOADDR: register offset selected through the I/O window" }),
+    rxbuf_min_shift: named("core.rxbuf_min_shift", u32({ minimum: 5, maximum: 8, description: "receive descriptor minimum threshold shift (RDMTS + 1 + 4)" })),
+    rx_desc_len: named("core.rx_desc_len", u8({ maximum: 32, description: "receive descriptor size: 0 before receive is enabled, 16 or 32 (packet split)" })),
+    rxbuf_sizes: named(
+      "core.rxbuf_sizes",
+      compressed(
+        true,
+        tuple(
+          [
+            u32({ maximum: RXBUF0_MAX, description: "buffer 0 size" }),
+            u32({ maximum: RXBUF_PS_MAX, description: "packet-split buffer 1 size" }),
+            u32({ maximum: RXBUF_PS_MAX, description: "packet-split buffer 2 size" }),
+            u32({ maximum: RXBUF_PS_MAX, description: "packet-split buffer 3 size" }),
+          ],
+          { description: "receive buffer sizes per descriptor" },
+        ),
       ),
     ),
-  ),
-  rx_desc_buf_size: named("core.rx_desc_buf_size", u32({ maximum: 16256 + 3 * RXBUF_PS_MAX, description: "sum of rxbuf_sizes" })),
-  eeprom: named("core.eeprom", array(u16(), E1000E_EEPROM_SIZE)),
-  phy: named("core.phy", array(u16(), E1000E_PHY_PAGES * E1000E_PHY_PAGE_SIZE, { description: "PHY registers, page by page (7 x 32)" })),
-  mac: named("core.mac", macRegisterFile()),
-  permanent_mac: named("core.permanent_mac", u8Array(6, { description: "the MAC address the device was created with" })),
-  delayed_causes: named("core.delayed_causes", u32({ description: "ICR causes held back by the delay timers" })),
-  subsys: u16({ description: "PCI subsystem id" }),
-  subsys_ven: u16({ description: "PCI subsystem vendor id" }),
-  rdtr: named("core.rdtr", struct(e1000eIntrTimerDescription)),
-  radv: named("core.radv", struct(e1000eIntrTimerDescription)),
-  raid: named("core.raid", struct(e1000eIntrTimerDescription)),
-  tadv: named("core.tadv", struct(e1000eIntrTimerDescription)),
-  tidv: named("core.tidv", struct(e1000eIntrTimerDescription)),
-  itr: named("core.itr", struct(e1000eIntrTimerDescription)),
-  itr_intr_pending: named("core.itr_intr_pending", bool({ description: "an interrupt was postponed by ITR" })),
-  eitr: named("core.eitr", array(struct(e1000eIntrTimerDescription), E1000E_MSIX_VEC_NUM, { description: "per MSI-X vector throttling timers" })),
-  eitr_intr_pending: named("core.eitr_intr_pending", array(bool(), E1000E_MSIX_VEC_NUM, { description: "per vector: an interrupt was postponed by EITR" })),
-  itr_guest_value: named("core.itr_guest_value", u32({ maximum: 0xffff, description: "ITR as the guest wrote it (16 bits)" })),
-  eitr_guest_value: named(
-    "core.eitr_guest_value",
-    array(u32({ maximum: 0xffff }), E1000E_MSIX_VEC_NUM, { description: "EITR as the guest wrote them (16 bits)" }),
-  ),
-  vet: named("core.vet", u16({ description: "VLAN ethertype" })),
-  tx: named("core.tx", array(struct(e1000eTxDescription), E1000E_NUM_QUEUES, { description: "per transmit queue offload context" })),
-});
+    rx_desc_buf_size: named("core.rx_desc_buf_size", u32({ maximum: 16256 + 3 * RXBUF_PS_MAX, description: "sum of rxbuf_sizes" })),
+    eeprom: named("core.eeprom", array(u16(), E1000E_EEPROM_SIZE)),
+    phy: named("core.phy", array(u16(), E1000E_PHY_PAGES * E1000E_PHY_PAGE_SIZE, { description: "PHY registers, page by page (7 x 32)" })),
+    mac: named("core.mac", macRegisterFile()),
+    permanent_mac: named("core.permanent_mac", u8Array(6, { description: "the MAC address the device was created with" })),
+    delayed_causes: named("core.delayed_causes", u32({ description: "ICR causes held back by the delay timers" })),
+    subsys: u16({ description: "PCI subsystem id" }),
+    subsys_ven: u16({ description: "PCI subsystem vendor id" }),
+    rdtr: named("core.rdtr", struct(e1000eIntrTimerDescription)),
+    radv: named("core.radv", struct(e1000eIntrTimerDescription)),
+    raid: named("core.raid", struct(e1000eIntrTimerDescription)),
+    tadv: named("core.tadv", struct(e1000eIntrTimerDescription)),
+    tidv: named("core.tidv", struct(e1000eIntrTimerDescription)),
+    itr: named("core.itr", struct(e1000eIntrTimerDescription)),
+    itr_intr_pending: named("core.itr_intr_pending", bool({ description: "an interrupt was postponed by ITR" })),
+    eitr: named("core.eitr", array(struct(e1000eIntrTimerDescription), E1000E_MSIX_VEC_NUM, { description: "per MSI-X vector throttling timers" })),
+    eitr_intr_pending: named("core.eitr_intr_pending", array(bool(), E1000E_MSIX_VEC_NUM, { description: "per vector: an interrupt was postponed by EITR" })),
+    itr_guest_value: named("core.itr_guest_value", u32({ maximum: 0xffff, description: "ITR as the guest wrote it (16 bits)" })),
+    eitr_guest_value: named(
+      "core.eitr_guest_value",
+      array(u32({ maximum: 0xffff }), E1000E_MSIX_VEC_NUM, { description: "EITR as the guest wrote them (16 bits)" }),
+    ),
+    vet: named("core.vet", u16({ description: "VLAN ethertype" })),
+    tx: named("core.tx", array(struct(e1000eTxDescription), E1000E_NUM_QUEUES, { description: "per transmit queue offload context" })),
+  },
+);
 
 export type E1000eState = Static<typeof e1000eDescription>;
 

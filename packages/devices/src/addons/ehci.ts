@@ -29,38 +29,44 @@ export const EST_LAST = 1013;
 
 const state = (description: string) => u32({ minimum: EST_INACTIVE, maximum: EST_LAST, description });
 
-export const ehciCoreDescription = vmsd({ name: "ehci-core", version: 2, minVersion: 1, description: "EHCI core (hw/usb/hcd-ehci.c)" }, {
-  usbcmd: u32(),
-  usbsts: u32(),
-  usbsts_pending: u32({ description: "status bits to raise at the next frame" }),
-  usbsts_frindex: u32({ description: "frame index at which the pending bits are raised" }),
-  usbintr: u32(),
-  frindex: u32({ maximum: 0x3fff, description: "frame index (14 bits; microframes)" }),
-  ctrldssegment: u32(),
-  periodiclistbase: u32(),
-  asynclistaddr: u32(),
-  configflag: u32({ maximum: 1 }),
-  portsc0: named("portsc[0]", u32()),
-  portsc1: named("portsc[1]", u32()),
-  portsc2: named("portsc[2]", u32()),
-  portsc3: named("portsc[3]", u32()),
-  portsc4: named("portsc[4]", u32()),
-  portsc5: named("portsc[5]", u32()),
-  frame_timer: timer(),
-  last_run_ns: u64(),
-  async_stepdown: u32(),
-  astate: state("async schedule state (EST_*)"),
-  pstate: state("periodic schedule state (EST_*)"),
-  a_fetch_addr: u32(),
-  p_fetch_addr: u32(),
-});
+export const ehciCoreDescription = vmsd(
+  { name: "ehci-core", version: 2, minVersion: 1, description: "EHCI core (hw/usb/hcd-ehci.c)" },
+  {
+    usbcmd: u32(),
+    usbsts: u32(),
+    usbsts_pending: u32({ description: "status bits to raise at the next frame" }),
+    usbsts_frindex: u32({ description: "frame index at which the pending bits are raised" }),
+    usbintr: u32(),
+    frindex: u32({ maximum: 0x3fff, description: "frame index (14 bits; microframes)" }),
+    ctrldssegment: u32(),
+    periodiclistbase: u32(),
+    asynclistaddr: u32(),
+    configflag: u32({ maximum: 1 }),
+    portsc0: named("portsc[0]", u32()),
+    portsc1: named("portsc[1]", u32()),
+    portsc2: named("portsc[2]", u32()),
+    portsc3: named("portsc[3]", u32()),
+    portsc4: named("portsc[4]", u32()),
+    portsc5: named("portsc[5]", u32()),
+    frame_timer: timer(),
+    last_run_ns: u64(),
+    async_stepdown: u32(),
+    astate: state("async schedule state (EST_*)"),
+    pstate: state("periodic schedule state (EST_*)"),
+    a_fetch_addr: u32(),
+    p_fetch_addr: u32(),
+  },
+);
 
 export type EhciCoreState = Static<typeof ehciCoreDescription>;
 
-export const ehciDescription = vmsd({ name: "ehci", version: 2, minVersion: 1, description: "PCI EHCI (hw/usb/hcd-ehci-pci.c)" }, {
-  pcidev: struct(pciDeviceDescription),
-  ehci: struct(ehciCoreDescription),
-});
+export const ehciDescription = vmsd(
+  { name: "ehci", version: 2, minVersion: 1, description: "PCI EHCI (hw/usb/hcd-ehci-pci.c)" },
+  {
+    pcidev: struct(pciDeviceDescription),
+    ehci: struct(ehciCoreDescription),
+  },
+);
 
 export type EhciState = Static<typeof ehciDescription>;
 

@@ -11,14 +11,17 @@
 import { definePlugin, i32, named, u8, vmsd } from "@qber/vmstate";
 import type { Static } from "typebox";
 
-export const parallelIsaDescription = vmsd({ name: "parallel_isa", version: 1, description: "ISA parallel port (hw/char/parallel.c)" }, {
-  dataw: named("state.dataw", u8({ description: "data register as written" })),
-  datar: named("state.datar", u8({ description: "data register as read" })),
-  status: named("state.status", u8()),
-  control: named("state.control", u8()),
-  irq_pending: named("state.irq_pending", i32({ minimum: 0, maximum: 1 })),
-  epp_timeout: named("state.epp_timeout", i32({ minimum: 0, maximum: 1 })),
-});
+export const parallelIsaDescription = vmsd(
+  { name: "parallel_isa", version: 1, description: "ISA parallel port (hw/char/parallel.c)" },
+  {
+    dataw: named("state.dataw", u8({ description: "data register as written" })),
+    datar: named("state.datar", u8({ description: "data register as read" })),
+    status: named("state.status", u8()),
+    control: named("state.control", u8()),
+    irq_pending: named("state.irq_pending", i32({ minimum: 0, maximum: 1 })),
+    epp_timeout: named("state.epp_timeout", i32({ minimum: 0, maximum: 1 })),
+  },
+);
 
 export type ParallelIsaState = Static<typeof parallelIsaDescription>;
 

@@ -32,46 +32,65 @@ export const UART_FIFO_LENGTH = 16;
 export const MAX_XMIT_RETRY = 4;
 
 /** QEMU's "Fifo8" (util/fifo8.c): storage of `capacity` bytes (not sent; 16 for the UART), head, count. */
-export const fifo8Description = vmsd({ name: "Fifo8", version: 1, description: "byte FIFO ring (util/fifo8.c)" }, {
-  data: buffer(UART_FIFO_LENGTH, { description: "ring storage" }),
-  head: u32({ maximum: UART_FIFO_LENGTH - 1, description: "index of the oldest byte" }),
-  num: u32({ maximum: UART_FIFO_LENGTH, description: "bytes in the FIFO" }),
-});
+export const fifo8Description = vmsd(
+  { name: "Fifo8", version: 1, description: "byte FIFO ring (util/fifo8.c)" },
+  {
+    data: buffer(UART_FIFO_LENGTH, { description: "ring storage" }),
+    head: u32({ maximum: UART_FIFO_LENGTH - 1, description: "index of the oldest byte" }),
+    num: u32({ maximum: UART_FIFO_LENGTH, description: "bytes in the FIFO" }),
+  },
+);
 
 const flag = (description: string) => i32({ minimum: 0, maximum: 1, description });
 
-export const serialCoreDescription = vmsd({ name: "serial", version: 3, minVersion: 2, description: "16550A UART core (hw/char/serial.c)" }, {
-  divider: since(2, u16({ description: "baud divisor latch (DLL/DLM)" })),
-  rbr: u8({ description: "receive buffer" }),
-  ier: u8({ maximum: 0x0f, description: "interrupt enable (QEMU keeps the low 4 bits)" }),
-  iir: u8(),
-  lcr: u8(),
-  mcr: u8({ maximum: 0x1f, description: "modem control (QEMU keeps the low 5 bits)" }),
-  lsr: u8(),
-  msr: u8(),
-  scr: u8(),
-  fcr_vmstate: since(3, u8({ description: "FIFO control as last written" })),
-  thr_ipending: subsection(vmsd({ name: "serial/thr_ipending", version: 1 }, { thr_ipending: flag("THR-empty interrupt pending") })),
-  tsr: subsection(vmsd({ name: "serial/tsr", version: 1 }, {
-    tsr_retry: u32({ maximum: MAX_XMIT_RETRY, description: "transmit retries so far (QEMU clamps to 4)" }),
-    thr: u8(),
-    tsr: u8(),
-  })),
-  recv_fifo: subsection(vmsd({ name: "serial/recv_fifo", version: 1 }, { recv_fifo: struct(fifo8Description) })),
-  xmit_fifo: subsection(vmsd({ name: "serial/xmit_fifo", version: 1 }, { xmit_fifo: struct(fifo8Description) })),
-  fifo_timeout_timer: subsection(vmsd({ name: "serial/fifo_timeout_timer", version: 1 }, { fifo_timeout_timer: timer() })),
-  timeout_ipending: subsection(vmsd({ name: "serial/timeout_ipending", version: 1 }, { timeout_ipending: flag("character-timeout interrupt pending") })),
-  poll: subsection(vmsd({ name: "serial/poll", version: 1 }, {
-    poll_msl: i32({ minimum: 0, description: "modem-status poll interval state (sent when >= 0)" }),
-    modem_status_poll: timer(),
-  })),
-});
+export const serialCoreDescription = vmsd(
+  { name: "serial", version: 3, minVersion: 2, description: "16550A UART core (hw/char/serial.c)" },
+  {
+    divider: since(2, u16({ description: "baud divisor latch (DLL/DLM)" })),
+    rbr: u8({ description: "receive buffer" }),
+    ier: u8({ maximum: 0x0f, description: "interrupt enable (QEMU keeps the low 4 bits)" }),
+    iir: u8(),
+    lcr: u8(),
+    mcr: u8({ maximum: 0x1f, description: "modem control (QEMU keeps the low 5 bits)" }),
+    lsr: u8(),
+    msr: u8(),
+    scr: u8(),
+    fcr_vmstate: since(3, u8({ description: "FIFO control as last written" })),
+    thr_ipending: subsection(vmsd({ name: "serial/thr_ipending", version: 1 }, { thr_ipending: flag("THR-empty interrupt pending") })),
+    tsr: subsection(
+      vmsd(
+        { name: "serial/tsr", version: 1 },
+        {
+          tsr_retry: u32({ maximum: MAX_XMIT_RETRY, description: "transmit retries so far (QEMU clamps to 4)" }),
+          thr: u8(),
+          tsr: u8(),
+        },
+      ),
+    ),
+    recv_fifo: subsection(vmsd({ name: "serial/recv_fifo", version: 1 }, { recv_fifo: struct(fifo8Description) })),
+    xmit_fifo: subsection(vmsd({ name: "serial/xmit_fifo", version: 1 }, { xmit_fifo: struct(fifo8Description) })),
+    fifo_timeout_timer: subsection(vmsd({ name: "serial/fifo_timeout_timer", version: 1 }, { fifo_timeout_timer: timer() })),
+    timeout_ipending: subsection(vmsd({ name: "serial/timeout_ipending", version: 1 }, { timeout_ipending: flag("character-timeout interrupt pending") })),
+    poll: subsection(
+      vmsd(
+        { name: "serial/poll", version: 1 },
+        {
+          poll_msl: i32({ minimum: 0, description: "modem-status poll interval state (sent when >= 0)" }),
+          modem_status_poll: timer(),
+        },
+      ),
+    ),
+  },
+);
 
 export type SerialCoreState = Static<typeof serialCoreDescription>;
 
-export const serialDescription = vmsd({ name: "serial", version: 3, minVersion: 2, description: "ISA 16550A UART (hw/char/serial-isa.c)" }, {
-  state: struct(serialCoreDescription),
-});
+export const serialDescription = vmsd(
+  { name: "serial", version: 3, minVersion: 2, description: "ISA 16550A UART (hw/char/serial-isa.c)" },
+  {
+    state: struct(serialCoreDescription),
+  },
+);
 
 export type SerialState = Static<typeof serialDescription>;
 

@@ -15,11 +15,46 @@ const FOOTER = [0x7e, 0, 0, 0, 4];
 
 function tcpcb(): SlirpSocketState["so_tcpcb"] {
   return {
-    t_state: 4, t_timer: [0, 0, 14400, 0], t_rxtshift: 0, t_rxtcur: 12, t_dupacks: 0, t_maxseg: 1460, t_force: 0, t_flags: 0,
-    snd_una: 1000, snd_nxt: 1010, snd_up: 1000, snd_wl1: 5000, snd_wl2: 1000, iss: 999, snd_wnd: 65535, rcv_wnd: 65535,
-    rcv_nxt: 5001, rcv_up: 5001, irs: 5000, rcv_adv: 70536, snd_max: 1010, snd_cwnd: 1460, snd_ssthresh: 0x3fffc000,
-    t_idle: 0, t_rtt: 0, t_rtseq: 0, t_srtt: 0, t_rttvar: 24, t_rttmin: 1, max_sndwnd: 65535, t_oobflags: 0, t_iobc: 0,
-    t_softerror: 0, snd_scale: 0, rcv_scale: 0, request_r_scale: 0, requested_s_scale: 0, ts_recent: 0, ts_recent_age: 0, last_ack_sent: 5001,
+    t_state: 4,
+    t_timer: [0, 0, 14400, 0],
+    t_rxtshift: 0,
+    t_rxtcur: 12,
+    t_dupacks: 0,
+    t_maxseg: 1460,
+    t_force: 0,
+    t_flags: 0,
+    snd_una: 1000,
+    snd_nxt: 1010,
+    snd_up: 1000,
+    snd_wl1: 5000,
+    snd_wl2: 1000,
+    iss: 999,
+    snd_wnd: 65535,
+    rcv_wnd: 65535,
+    rcv_nxt: 5001,
+    rcv_up: 5001,
+    irs: 5000,
+    rcv_adv: 70536,
+    snd_max: 1010,
+    snd_cwnd: 1460,
+    snd_ssthresh: 0x3fffc000,
+    t_idle: 0,
+    t_rtt: 0,
+    t_rtseq: 0,
+    t_srtt: 0,
+    t_rttvar: 24,
+    t_rttmin: 1,
+    max_sndwnd: 65535,
+    t_oobflags: 0,
+    t_iobc: 0,
+    t_softerror: 0,
+    snd_scale: 0,
+    rcv_scale: 0,
+    request_r_scale: 0,
+    requested_s_scale: 0,
+    ts_recent: 0,
+    ts_recent_age: 0,
+    last_ack_sent: 5001,
   };
 }
 
@@ -29,7 +64,10 @@ function socket(datalen: number, family: number): SlirpSocketState {
     so_urgc: 0,
     fhost: { ss_family: { portable_family: 2 }, sin_addr: 0x6402000a, sin_port: 0x1f90 },
     lhost: family === 2 ? { ss_family: { portable_family: 2 }, sin_addr: 0x0f02000a, sin_port: 0x3930 } : { ss_family: { portable_family: family } },
-    so_iptos: 0, so_emu: 0, so_type: 6, so_state: 0x104,
+    so_iptos: 0,
+    so_emu: 0,
+    so_type: 6,
+    so_state: 0x104,
     so_rcv: { sb_cc: 3, sb_datalen: datalen, offsets: { woff: 3, roff: 0 }, sb_data: data },
     so_snd: { sb_cc: 0, sb_datalen: datalen, offsets: { woff: 0, roff: 0 }, sb_data: new Uint8Array(datalen) },
     so_tcpcb: tcpcb(),
@@ -37,29 +75,76 @@ function socket(datalen: number, family: number): SlirpSocketState {
 }
 
 function state(sockets: SlirpSocketState[], markers = sockets.map(() => 42)): SlirpState {
-  const bootp = Array.from({ length: 16 }, (_, i) => ({ allocated: i === 0 ? 1 : 0, macaddr: i === 0 ? Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x56) : new Uint8Array(6) }));
+  const bootp = Array.from({ length: 16 }, (_, i) => ({
+    allocated: i === 0 ? 1 : 0,
+    macaddr: i === 0 ? Uint8Array.of(0x52, 0x54, 0, 0x12, 0x34, 0x56) : new Uint8Array(6),
+  }));
   return { socket_count: sockets.length, sockets: sockets.map((socket, i) => ({ marker: markers[i]!, socket })), end: 0, ip_id: 0x1234, bootp_clients: bootp };
 }
 
 /** Bytes of one saved socket as libslirp writes them (written out by hand). */
 function socketBytes(s: SlirpSocketState, marker: number): number[] {
   const out: number[] = [marker];
-  const be = (v: number, n: number): void => { for (let i = n - 1; i >= 0; i--) out.push((v >>> (8 * i)) & 0xff); };
+  const be = (v: number, n: number): void => {
+    for (let i = n - 1; i >= 0; i--) out.push((v >>> (8 * i)) & 0xff);
+  };
   be(s.so_urgc, 4);
   for (const h of [s.fhost!, s.lhost!]) {
     be(h.ss_family.portable_family, 2);
-    if (h.ss_family.portable_family === 2) { be(h.sin_addr!, 4); be(h.sin_port!, 2); }
+    if (h.ss_family.portable_family === 2) {
+      be(h.sin_addr!, 4);
+      be(h.sin_port!, 2);
+    }
   }
   out.push(s.so_iptos, s.so_emu, s.so_type);
   be(s.so_state, 4);
-  for (const b of [s.so_rcv, s.so_snd]) { be(b.sb_cc, 4); be(b.sb_datalen, 4); be(b.offsets.woff, 4); be(b.offsets.roff, 4); out.push(...b.sb_data); }
+  for (const b of [s.so_rcv, s.so_snd]) {
+    be(b.sb_cc, 4);
+    be(b.sb_datalen, 4);
+    be(b.offsets.woff, 4);
+    be(b.offsets.roff, 4);
+    out.push(...b.sb_data);
+  }
   const t = s.so_tcpcb;
-  be(t.t_state, 2); for (const x of t.t_timer) be(x, 2); be(t.t_rxtshift, 2); be(t.t_rxtcur, 2); be(t.t_dupacks, 2); be(t.t_maxseg, 2);
-  out.push(t.t_force); be(t.t_flags, 2);
-  for (const x of [t.snd_una, t.snd_nxt, t.snd_up, t.snd_wl1, t.snd_wl2, t.iss, t.snd_wnd, t.rcv_wnd, t.rcv_nxt, t.rcv_up, t.irs, t.rcv_adv, t.snd_max, t.snd_cwnd, t.snd_ssthresh]) be(x, 4);
-  be(t.t_idle, 2); be(t.t_rtt, 2); be(t.t_rtseq, 4); be(t.t_srtt, 2); be(t.t_rttvar, 2); be(t.t_rttmin, 2); be(t.max_sndwnd, 4);
-  out.push(t.t_oobflags, t.t_iobc); be(t.t_softerror, 2); out.push(t.snd_scale, t.rcv_scale, t.request_r_scale, t.requested_s_scale);
-  be(t.ts_recent, 4); be(t.ts_recent_age, 4); be(t.last_ack_sent, 4);
+  be(t.t_state, 2);
+  for (const x of t.t_timer) be(x, 2);
+  be(t.t_rxtshift, 2);
+  be(t.t_rxtcur, 2);
+  be(t.t_dupacks, 2);
+  be(t.t_maxseg, 2);
+  out.push(t.t_force);
+  be(t.t_flags, 2);
+  for (const x of [
+    t.snd_una,
+    t.snd_nxt,
+    t.snd_up,
+    t.snd_wl1,
+    t.snd_wl2,
+    t.iss,
+    t.snd_wnd,
+    t.rcv_wnd,
+    t.rcv_nxt,
+    t.rcv_up,
+    t.irs,
+    t.rcv_adv,
+    t.snd_max,
+    t.snd_cwnd,
+    t.snd_ssthresh,
+  ])
+    be(x, 4);
+  be(t.t_idle, 2);
+  be(t.t_rtt, 2);
+  be(t.t_rtseq, 4);
+  be(t.t_srtt, 2);
+  be(t.t_rttvar, 2);
+  be(t.t_rttmin, 2);
+  be(t.max_sndwnd, 4);
+  out.push(t.t_oobflags, t.t_iobc);
+  be(t.t_softerror, 2);
+  out.push(t.snd_scale, t.rcv_scale, t.request_r_scale, t.requested_s_scale);
+  be(t.ts_recent, 4);
+  be(t.ts_recent_age, 4);
+  be(t.last_ack_sent, 4);
   return out;
 }
 
@@ -91,7 +176,12 @@ describe("slirp (libslirp state, version 4)", () => {
 
   it("saved sockets: libslirp's byte layout, the count and length found by the parse, exact round trips", () => {
     const s = state([socket(16, 2), socket(8, 10), socket(4, 2)], [42, 7, 42]);
-    const expected = [...socketBytes(s.sockets[0]!.socket, 42), ...socketBytes(s.sockets[1]!.socket, 7), ...socketBytes(s.sockets[2]!.socket, 42), ...tailBytes(s)];
+    const expected = [
+      ...socketBytes(s.sockets[0]!.socket, 42),
+      ...socketBytes(s.sockets[1]!.socket, 7),
+      ...socketBytes(s.sockets[2]!.socket, 42),
+      ...tailBytes(s),
+    ];
     const bytes = slirpPlugin.legacy!.encode(s, info);
     expect([...bytes]).toEqual(expected);
     const { value, length } = slirpPlugin.legacy!.decode(Uint8Array.from([...bytes, ...FOOTER]), info);
@@ -125,17 +215,25 @@ describe("slirp (libslirp state, version 4)", () => {
     const sock = s.sockets[0]!;
     const bad = {
       ...s,
-      sockets: [{ ...sock, marker: 0, socket: { ...sock.socket, lhost: { ss_family: { portable_family: 3 } }, so_tcpcb: { ...sock.socket.so_tcpcb, t_state: 11, snd_scale: 15 } } }],
+      sockets: [
+        {
+          ...sock,
+          marker: 0,
+          socket: { ...sock.socket, lhost: { ss_family: { portable_family: 3 } }, so_tcpcb: { ...sock.socket.so_tcpcb, t_state: 11, snd_scale: 15 } },
+        },
+      ],
       bootp_clients: s.bootp_clients!.map((c, i) => (i === 1 ? { ...c, allocated: 2 } : c)),
     };
     const fields = validateState(slirpDescription, bad).map((e) => e.field);
-    expect(fields).toEqual(expect.arrayContaining([
-      "sockets[0].marker",
-      "sockets[0].socket.lhost.ss_family.portable_family",
-      "sockets[0].socket.so_tcpcb.t_state",
-      "sockets[0].socket.so_tcpcb.snd_scale",
-      "bootp_clients[1].allocated",
-    ]));
+    expect(fields).toEqual(
+      expect.arrayContaining([
+        "sockets[0].marker",
+        "sockets[0].socket.lhost.ss_family.portable_family",
+        "sockets[0].socket.so_tcpcb.t_state",
+        "sockets[0].socket.so_tcpcb.snd_scale",
+        "bootp_clients[1].allocated",
+      ]),
+    );
   });
 
   it("refuses other versions and a socket count that does not match the list", () => {

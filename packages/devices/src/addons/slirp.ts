@@ -100,110 +100,134 @@ export const SLIRP_FAMILY_IPV4 = 2;
 export const SLIRP_FAMILY_IPV6 = 10;
 
 /** The TCP control block (vmsd "slirp-tcp", version 0). */
-export const slirpTcpDescription = vmsd({ name: "slirp-tcp", version: 0, description: "TCP control block of a saved socket" }, {
-  t_state: i16({ minimum: 0, maximum: 10, description: "TCP state (0 CLOSED .. 10 TIME_WAIT)" }),
-  t_timer: array(i16({ minimum: 0 }), SLIRP_TCP_TIMERS, { description: "retransmit, persist, keep-alive and 2MSL timers (slow ticks)" }),
-  t_rxtshift: i16({ minimum: 0, maximum: 12, description: "retransmit backoff exponent (at most TCP_MAXRXTSHIFT)" }),
-  t_rxtcur: i16({ description: "current retransmit timeout" }),
-  t_dupacks: i16({ minimum: 0, description: "consecutive duplicate ACKs" }),
-  t_maxseg: u16({ description: "maximum segment size" }),
-  t_force: u8({ description: "forced output (window probe)" }),
-  t_flags: u16(),
-  snd_una: u32(),
-  snd_nxt: u32(),
-  snd_up: u32(),
-  snd_wl1: u32(),
-  snd_wl2: u32(),
-  iss: u32(),
-  snd_wnd: u32(),
-  rcv_wnd: u32(),
-  rcv_nxt: u32(),
-  rcv_up: u32(),
-  irs: u32(),
-  rcv_adv: u32(),
-  snd_max: u32(),
-  snd_cwnd: u32(),
-  snd_ssthresh: u32(),
-  t_idle: i16(),
-  t_rtt: i16(),
-  t_rtseq: u32(),
-  t_srtt: i16(),
-  t_rttvar: i16(),
-  t_rttmin: u16(),
-  max_sndwnd: u32(),
-  t_oobflags: u8(),
-  t_iobc: u8(),
-  t_softerror: i16(),
-  snd_scale: u8({ maximum: 14, description: "send window scale (at most TCP_MAX_WINSHIFT)" }),
-  rcv_scale: u8({ maximum: 14, description: "receive window scale" }),
-  request_r_scale: u8({ maximum: 14, description: "window scale this side asked for" }),
-  requested_s_scale: u8({ maximum: 14, description: "window scale the peer asked for" }),
-  ts_recent: u32(),
-  ts_recent_age: u32(),
-  last_ack_sent: u32(),
-});
+export const slirpTcpDescription = vmsd(
+  { name: "slirp-tcp", version: 0, description: "TCP control block of a saved socket" },
+  {
+    t_state: i16({ minimum: 0, maximum: 10, description: "TCP state (0 CLOSED .. 10 TIME_WAIT)" }),
+    t_timer: array(i16({ minimum: 0 }), SLIRP_TCP_TIMERS, { description: "retransmit, persist, keep-alive and 2MSL timers (slow ticks)" }),
+    t_rxtshift: i16({ minimum: 0, maximum: 12, description: "retransmit backoff exponent (at most TCP_MAXRXTSHIFT)" }),
+    t_rxtcur: i16({ description: "current retransmit timeout" }),
+    t_dupacks: i16({ minimum: 0, description: "consecutive duplicate ACKs" }),
+    t_maxseg: u16({ description: "maximum segment size" }),
+    t_force: u8({ description: "forced output (window probe)" }),
+    t_flags: u16(),
+    snd_una: u32(),
+    snd_nxt: u32(),
+    snd_up: u32(),
+    snd_wl1: u32(),
+    snd_wl2: u32(),
+    iss: u32(),
+    snd_wnd: u32(),
+    rcv_wnd: u32(),
+    rcv_nxt: u32(),
+    rcv_up: u32(),
+    irs: u32(),
+    rcv_adv: u32(),
+    snd_max: u32(),
+    snd_cwnd: u32(),
+    snd_ssthresh: u32(),
+    t_idle: i16(),
+    t_rtt: i16(),
+    t_rtseq: u32(),
+    t_srtt: i16(),
+    t_rttvar: i16(),
+    t_rttmin: u16(),
+    max_sndwnd: u32(),
+    t_oobflags: u8(),
+    t_iobc: u8(),
+    t_softerror: i16(),
+    snd_scale: u8({ maximum: 14, description: "send window scale (at most TCP_MAX_WINSHIFT)" }),
+    rcv_scale: u8({ maximum: 14, description: "receive window scale" }),
+    request_r_scale: u8({ maximum: 14, description: "window scale this side asked for" }),
+    requested_s_scale: u8({ maximum: 14, description: "window scale the peer asked for" }),
+    ts_recent: u32(),
+    ts_recent_age: u32(),
+    last_ack_sent: u32(),
+  },
+);
 
 /** The buffer offsets, computed at save time (VMSTATE_WITH_TMP "slirp-sbuf-tmp"). */
-export const slirpSbufOffsetsDescription = vmsd({ name: "slirp-sbuf-tmp", version: 0 }, {
-  woff: u32({ description: "write offset into the buffer (below sb_datalen)" }),
-  roff: u32({ description: "read offset into the buffer (below sb_datalen)" }),
-});
+export const slirpSbufOffsetsDescription = vmsd(
+  { name: "slirp-sbuf-tmp", version: 0 },
+  {
+    woff: u32({ description: "write offset into the buffer (below sb_datalen)" }),
+    roff: u32({ description: "read offset into the buffer (below sb_datalen)" }),
+  },
+);
 
 /** A socket buffer (vmsd "slirp-sbuf", version 0). */
-export const slirpSbufDescription = vmsd({ name: "slirp-sbuf", version: 0, description: "socket buffer" }, {
-  sb_cc: u32({ description: "bytes in the buffer (at most sb_datalen)" }),
-  sb_datalen: u32({ description: "buffer size" }),
-  offsets: tmp(slirpSbufOffsetsDescription),
-  sb_data: buffer({ from: "sb_datalen" }, { description: "the whole buffer" }),
-});
+export const slirpSbufDescription = vmsd(
+  { name: "slirp-sbuf", version: 0, description: "socket buffer" },
+  {
+    sb_cc: u32({ description: "bytes in the buffer (at most sb_datalen)" }),
+    sb_datalen: u32({ description: "buffer size" }),
+    offsets: tmp(slirpSbufOffsetsDescription),
+    sb_data: buffer({ from: "sb_datalen" }, { description: "the whole buffer" }),
+  },
+);
 
 /** The address family as sent (VMSTATE_WITH_TMP "slirp-socket-addr/ss_family"). */
-export const slirpSsFamilyDescription = vmsd({ name: "slirp-socket-addr/ss_family", version: 0 }, {
-  portable_family: Object.assign(u16({ description: "2 IPv4, 10 IPv6 (23 and 28 also load as IPv6)" }), {
-    enum: [SLIRP_FAMILY_IPV4, SLIRP_FAMILY_IPV6, 23, 28],
-  }),
-});
+export const slirpSsFamilyDescription = vmsd(
+  { name: "slirp-socket-addr/ss_family", version: 0 },
+  {
+    portable_family: Object.assign(u16({ description: "2 IPv4, 10 IPv6 (23 and 28 also load as IPv6)" }), {
+      enum: [SLIRP_FAMILY_IPV4, SLIRP_FAMILY_IPV6, 23, 28],
+    }),
+  },
+);
 
 const isInet = (s: VmStateObject): boolean => (s["ss_family"] as VmStateObject | undefined)?.["portable_family"] === SLIRP_FAMILY_IPV4;
 
 /** A socket address (vmsd "slirp-socket-addr", version 4): only IPv4 carries an address. */
-export const slirpSocketAddrDescription = vmsd({ name: "slirp-socket-addr", version: 4 }, {
-  ss_family: tmp(slirpSsFamilyDescription),
-  sin_addr: when(isInet, u32({ description: "IPv4 address (the network-order field read as a host integer)" })),
-  sin_port: when(isInet, u16({ description: "port (the network-order field read as a host integer)" })),
-});
+export const slirpSocketAddrDescription = vmsd(
+  { name: "slirp-socket-addr", version: 4 },
+  {
+    ss_family: tmp(slirpSsFamilyDescription),
+    sin_addr: when(isInet, u32({ description: "IPv4 address (the network-order field read as a host integer)" })),
+    sin_port: when(isInet, u16({ description: "port (the network-order field read as a host integer)" })),
+  },
+);
 
 const beforeV4 = (_s: VmStateObject, version: number): boolean => version < 4;
 
 /** A saved socket (vmsd "slirp-socket", version 4). */
-export const slirpSocketDescription = vmsd({ name: "slirp-socket", version: 4, description: "a guest-forward socket" }, {
-  so_urgc: u32({ description: "urgent data byte count" }),
-  so_faddr: when(beforeV4, u32({ description: "versions before 4: foreign IPv4 address" })),
-  so_laddr: when(beforeV4, u32({ description: "versions before 4: local IPv4 address" })),
-  so_fport: when(beforeV4, u16({ description: "versions before 4: foreign port" })),
-  so_lport: when(beforeV4, u16({ description: "versions before 4: local port" })),
-  fhost: since(4, struct(slirpSocketAddrDescription)),
-  lhost: since(4, struct(slirpSocketAddrDescription)),
-  so_iptos: u8({ description: "IP type of service" }),
-  so_emu: u8({ description: "protocol emulation kind" }),
-  so_type: u8({ description: "socket type (IP protocol)" }),
-  so_state: i32({ description: "socket state flags" }),
-  so_rcv: struct(slirpSbufDescription),
-  so_snd: struct(slirpSbufDescription),
-  so_tcpcb: struct(slirpTcpDescription, { pointer: true }),
-});
+export const slirpSocketDescription = vmsd(
+  { name: "slirp-socket", version: 4, description: "a guest-forward socket" },
+  {
+    so_urgc: u32({ description: "urgent data byte count" }),
+    so_faddr: when(beforeV4, u32({ description: "versions before 4: foreign IPv4 address" })),
+    so_laddr: when(beforeV4, u32({ description: "versions before 4: local IPv4 address" })),
+    so_fport: when(beforeV4, u16({ description: "versions before 4: foreign port" })),
+    so_lport: when(beforeV4, u16({ description: "versions before 4: local port" })),
+    fhost: since(4, struct(slirpSocketAddrDescription)),
+    lhost: since(4, struct(slirpSocketAddrDescription)),
+    so_iptos: u8({ description: "IP type of service" }),
+    so_emu: u8({ description: "protocol emulation kind" }),
+    so_type: u8({ description: "socket type (IP protocol)" }),
+    so_state: i32({ description: "socket state flags" }),
+    so_rcv: struct(slirpSbufDescription),
+    so_snd: struct(slirpSbufDescription),
+    so_tcpcb: struct(slirpTcpDescription, { pointer: true }),
+  },
+);
 
 /** One entry of the socket list: the marker byte, then the socket. (qber's grouping; libslirp has no vmsd for it.) */
-export const slirpSavedSocketDescription = vmsd({ name: "slirp/saved-socket", version: 0, description: "marker byte and saved socket" }, {
-  marker: u8({ minimum: 1, description: "42 as libslirp writes it; any non-zero byte continues the list" }),
-  socket: struct(slirpSocketDescription),
-});
+export const slirpSavedSocketDescription = vmsd(
+  { name: "slirp/saved-socket", version: 0, description: "marker byte and saved socket" },
+  {
+    marker: u8({ minimum: 1, description: "42 as libslirp writes it; any non-zero byte continues the list" }),
+    socket: struct(slirpSocketDescription),
+  },
+);
 
 /** A DHCP lease slot (vmsd "slirp_bootpclient", version 0). */
-export const slirpBootpClientDescription = vmsd({ name: "slirp_bootpclient", version: 0 }, {
-  allocated: u16({ maximum: 1, description: "slot in use" }),
-  macaddr: buffer(6, { description: "client MAC address" }),
-});
+export const slirpBootpClientDescription = vmsd(
+  { name: "slirp_bootpclient", version: 0 },
+  {
+    allocated: u16({ maximum: 1, description: "slot in use" }),
+    macaddr: buffer(6, { description: "client MAC address" }),
+  },
+);
 
 function slirpProperties<C extends number | { readonly from: string }>(count: C) {
   return {
@@ -226,10 +250,13 @@ const DESCRIPTION_TEXT = "libslirp state (net/slirp.c, libslirp src/state.c)";
  * length of `sockets`, filled in by this plugin's decoders.
  */
 export const slirpDescription = oldStyle(
-  vmsd({ name: "slirp", version: SLIRP_STATE_VERSION, minVersion: SLIRP_STATE_VERSION, description: DESCRIPTION_TEXT }, {
-    socket_count: when(() => false, u32({ description: "not on the wire: the number of saved sockets (the list ends with a 0 byte)" })),
-    ...slirpProperties({ from: "socket_count" }),
-  }),
+  vmsd(
+    { name: "slirp", version: SLIRP_STATE_VERSION, minVersion: SLIRP_STATE_VERSION, description: DESCRIPTION_TEXT },
+    {
+      socket_count: when(() => false, u32({ description: "not on the wire: the number of saved sockets (the list ends with a 0 byte)" })),
+      ...slirpProperties({ from: "socket_count" }),
+    },
+  ),
 );
 
 export type SlirpState = Static<typeof slirpDescription>;
@@ -263,7 +290,12 @@ function countSockets(bytes: Uint8Array): number {
   for (;;) {
     const marker = bytes[pos];
     if (marker === undefined) {
-      throw new QberDecodeError("input ends inside the socket list", { offset: pos, path: ["slirp", "sockets", n], expected: "a marker byte", incomplete: true });
+      throw new QberDecodeError("input ends inside the socket list", {
+        offset: pos,
+        path: ["slirp", "sockets", n],
+        expected: "a marker byte",
+        incomplete: true,
+      });
     }
     if (marker === 0) return n;
     // Each entry (marker + socket) is followed by at least the 0 byte, so the entry's decoder has look-ahead.

@@ -21,25 +21,31 @@ import { pciDeviceDescription } from "../pc/pci-device.js";
 /** NB_PORTS of the UHCI root hub. */
 export const UHCI_PORTS = 2;
 
-export const uhciPortDescription = vmsd({ name: "uhci port", version: 1 }, {
-  ctrl: u16({ description: "PORTSC" }),
-});
+export const uhciPortDescription = vmsd(
+  { name: "uhci port", version: 1 },
+  {
+    ctrl: u16({ description: "PORTSC" }),
+  },
+);
 
-export const uhciDescription = vmsd({ name: "uhci", version: 3, minVersion: 1, description: "UHCI (hw/usb/hcd-uhci.c)" }, {
-  dev: struct(pciDeviceDescription),
-  num_ports_vmstate: u8({ equal: UHCI_PORTS, description: "QEMU requires 2" }),
-  ports: array(struct(uhciPortDescription), UHCI_PORTS),
-  cmd: u16(),
-  status: u16(),
-  intr: u16(),
-  frnum: u16({ maximum: 0x7ff, description: "frame number (11 bits)" }),
-  fl_base_addr: u32({ description: "frame list base (bits 31..12)" }),
-  sof_timing: u8(),
-  status2: u8({ maximum: 3, description: "pending USBSTS interrupt bits (IOC = 1, short packet = 2)" }),
-  frame_timer: timer(),
-  expire_time: since(2, i64({ description: "virtual-clock time of the next frame" })),
-  pending_int_mask: since(3, u32()),
-});
+export const uhciDescription = vmsd(
+  { name: "uhci", version: 3, minVersion: 1, description: "UHCI (hw/usb/hcd-uhci.c)" },
+  {
+    dev: struct(pciDeviceDescription),
+    num_ports_vmstate: u8({ equal: UHCI_PORTS, description: "QEMU requires 2" }),
+    ports: array(struct(uhciPortDescription), UHCI_PORTS),
+    cmd: u16(),
+    status: u16(),
+    intr: u16(),
+    frnum: u16({ maximum: 0x7ff, description: "frame number (11 bits)" }),
+    fl_base_addr: u32({ description: "frame list base (bits 31..12)" }),
+    sof_timing: u8(),
+    status2: u8({ maximum: 3, description: "pending USBSTS interrupt bits (IOC = 1, short packet = 2)" }),
+    frame_timer: timer(),
+    expire_time: since(2, i64({ description: "virtual-clock time of the next frame" })),
+    pending_int_mask: since(3, u32()),
+  },
+);
 
 export type UhciState = Static<typeof uhciDescription>;
 

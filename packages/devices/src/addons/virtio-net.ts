@@ -89,16 +89,19 @@ const txWaitingDescription = vmsd({ name: "virtio-net-queue-tx_waiting", version
 const macTableFits = (s: VmStateObject): boolean => Number(s["mac_table_in_use"]) <= MAC_TABLE_ENTRIES;
 const curr = (s: VmStateObject): number => Number(s["curr_queue_pairs"] ?? 1);
 
-export const virtioNetRssDescription = vmsd({ name: "virtio-net-device/rss", version: 1 }, {
-  enabled: named("rss_data.enabled", bool()),
-  redirect: named("rss_data.redirect", bool()),
-  populate_hash: named("rss_data.populate_hash", bool()),
-  hash_types: named("rss_data.hash_types", u32()),
-  indirections_len: named("rss_data.indirections_len", u16({ maximum: RSS_MAX_TABLE_LEN })),
-  default_queue: named("rss_data.default_queue", u16()),
-  key: named("rss_data.key", u8Array(RSS_MAX_KEY_SIZE)),
-  indirections_table: named("rss_data.indirections_table", array(u16(), { from: "indirections_len" })),
-});
+export const virtioNetRssDescription = vmsd(
+  { name: "virtio-net-device/rss", version: 1 },
+  {
+    enabled: named("rss_data.enabled", bool()),
+    redirect: named("rss_data.redirect", bool()),
+    populate_hash: named("rss_data.populate_hash", bool()),
+    hash_types: named("rss_data.hash_types", u32()),
+    indirections_len: named("rss_data.indirections_len", u16({ maximum: RSS_MAX_TABLE_LEN })),
+    default_queue: named("rss_data.default_queue", u16()),
+    key: named("rss_data.key", u8Array(RSS_MAX_KEY_SIZE)),
+    indirections_table: named("rss_data.indirections_table", array(u16(), { from: "indirections_len" })),
+  },
+);
 
 /** The device part (with transport config and common header first), vmsd "virtio-net-device" version 11. */
 export function virtioNetDeviceDescription(config: VirtioNetConfig = {}) {
@@ -107,49 +110,61 @@ export function virtioNetDeviceDescription(config: VirtioNetConfig = {}) {
   const multi = maxQueuePairs > 1;
   const extraTxWaiting: Record<string, TSchema> = {};
   for (let i = 1; i < maxQueuePairs; i++) extraTxWaiting[`tx_waiting_${i}`] = when((s) => curr(s) > i, struct(txWaitingDescription));
-  return vmsd({ name: "virtio-net-device", version: 11, description: "virtio-net device state (hw/net/virtio-net.c)" }, {
-    transport: struct(virtioPciConfigDescription(vectors)),
-    header: struct(virtioHeaderDescription(vectors > 0, VIRTIO_NET_CONFIG_SIZE)),
-    mac: u8Array(6),
-    vqs: struct(txWaitingDescription, { pointer: true }),
-    mergeable_rx_bufs: u32({ maximum: 1 }),
-    status: u16({ description: "VIRTIO_NET_S_LINK_UP 1, VIRTIO_NET_S_ANNOUNCE 2" }),
-    promisc: u8({ maximum: 1 }),
-    allmulti: u8({ maximum: 1 }),
-    mac_table_in_use: named("mac_table.in_use", u32({ maximum: MAC_TABLE_ENTRIES })),
-    mac_table_macs: named("mac_table.macs", when(macTableFits, buffer({ from: "mac_table_in_use", multiply: 6 }))),
-    mac_table_discarded: named("unused", when((s) => !macTableFits(s), buffer({ from: "mac_table_in_use", multiply: 6 }, { type: "unused_buffer" }))),
-    vlans: buffer(VLAN_BITMAP_BYTES, { description: "VLAN filter: 128 little-endian u32 words of bits" }),
-    vnet: tmp(vmsd({ name: "virtio-net-vnet", version: 0 }, { has_vnet_hdr: u32({ maximum: 1 }) })),
-    multi_overflow: named("mac_table.multi_overflow", u8({ maximum: 1 })),
-    uni_overflow: named("mac_table.uni_overflow", u8({ maximum: 1 })),
-    alluni: u8({ maximum: 1 }),
-    nomulti: u8({ maximum: 1 }),
-    nouni: u8({ maximum: 1 }),
-    nobcast: u8({ maximum: 1 }),
-    ufo: tmp(vmsd({ name: "virtio-net-ufo", version: 0 }, { has_ufo: u8({ maximum: 1 }) })),
-    max_queue_pairs: when(() => multi, u16({ equal: maxQueuePairs })),
-    curr_queue_pairs: when(() => multi, u16({ minimum: 1, maximum: maxQueuePairs })),
-    tx_waiting: tmp(vmsd({ name: "virtio-net-tx_waiting", version: 0 }, {})),
-    ...extraTxWaiting,
-    curr_guest_offloads: when((s) => (guestFeaturesLo(s) & (1 << VIRTIO_NET_F_CTRL_GUEST_OFFLOADS)) !== 0, u64()),
-    rss: subsection(virtioNetRssDescription),
-  });
+  return vmsd(
+    { name: "virtio-net-device", version: 11, description: "virtio-net device state (hw/net/virtio-net.c)" },
+    {
+      transport: struct(virtioPciConfigDescription(vectors)),
+      header: struct(virtioHeaderDescription(vectors > 0, VIRTIO_NET_CONFIG_SIZE)),
+      mac: u8Array(6),
+      vqs: struct(txWaitingDescription, { pointer: true }),
+      mergeable_rx_bufs: u32({ maximum: 1 }),
+      status: u16({ description: "VIRTIO_NET_S_LINK_UP 1, VIRTIO_NET_S_ANNOUNCE 2" }),
+      promisc: u8({ maximum: 1 }),
+      allmulti: u8({ maximum: 1 }),
+      mac_table_in_use: named("mac_table.in_use", u32({ maximum: MAC_TABLE_ENTRIES })),
+      mac_table_macs: named("mac_table.macs", when(macTableFits, buffer({ from: "mac_table_in_use", multiply: 6 }))),
+      mac_table_discarded: named(
+        "unused",
+        when((s) => !macTableFits(s), buffer({ from: "mac_table_in_use", multiply: 6 }, { type: "unused_buffer" })),
+      ),
+      vlans: buffer(VLAN_BITMAP_BYTES, { description: "VLAN filter: 128 little-endian u32 words of bits" }),
+      vnet: tmp(vmsd({ name: "virtio-net-vnet", version: 0 }, { has_vnet_hdr: u32({ maximum: 1 }) })),
+      multi_overflow: named("mac_table.multi_overflow", u8({ maximum: 1 })),
+      uni_overflow: named("mac_table.uni_overflow", u8({ maximum: 1 })),
+      alluni: u8({ maximum: 1 }),
+      nomulti: u8({ maximum: 1 }),
+      nouni: u8({ maximum: 1 }),
+      nobcast: u8({ maximum: 1 }),
+      ufo: tmp(vmsd({ name: "virtio-net-ufo", version: 0 }, { has_ufo: u8({ maximum: 1 }) })),
+      max_queue_pairs: when(() => multi, u16({ equal: maxQueuePairs })),
+      curr_queue_pairs: when(() => multi, u16({ minimum: 1, maximum: maxQueuePairs })),
+      tx_waiting: tmp(vmsd({ name: "virtio-net-tx_waiting", version: 0 }, {})),
+      ...extraTxWaiting,
+      curr_guest_offloads: when((s) => (guestFeaturesLo(s) & (1 << VIRTIO_NET_F_CTRL_GUEST_OFFLOADS)) !== 0, u64()),
+      rss: subsection(virtioNetRssDescription),
+    },
+  );
 }
 
 /** The `virtio` field's contents for a configuration. */
 export function virtioNetBlobDescription(config: VirtioNetConfig = {}) {
-  return vmsd({ name: "virtio-net/virtio", version: 1, description: "contents of the opaque `virtio` field" }, {
-    device: struct(virtioNetDeviceDescription(config)),
-    core: struct(virtioCoreDescription),
-  });
+  return vmsd(
+    { name: "virtio-net/virtio", version: 1, description: "contents of the opaque `virtio` field" },
+    {
+      device: struct(virtioNetDeviceDescription(config)),
+      core: struct(virtioCoreDescription),
+    },
+  );
 }
 
 /** The section, typed (field `virtio` decoded). */
 export function virtioNetSectionDescription(config: VirtioNetConfig = {}) {
-  return vmsd({ name: "virtio-net", version: 11, description: "virtio-net-pci (hw/net/virtio-net.c)" }, {
-    virtio: struct(virtioNetBlobDescription(config)),
-  });
+  return vmsd(
+    { name: "virtio-net", version: 11, description: "virtio-net-pci (hw/net/virtio-net.c)" },
+    {
+      virtio: struct(virtioNetBlobDescription(config)),
+    },
+  );
 }
 
 export const virtioNetBlob = virtioNetBlobDescription();
@@ -161,7 +176,11 @@ export type VirtioNetState = Static<typeof virtioNetDescription>;
  * The section's vmdesc entry as QEMU writes it: the typed description's
  * entry with the `virtio` field collapsed to one element of type `virtio`.
  */
-export function describeVirtioNet(state: VirtioNetState, device: DeviceIdentity, description = virtioNetDescription): { readonly bytes: Uint8Array; readonly vmdesc: VmdescDevice } {
+export function describeVirtioNet(
+  state: VirtioNetState,
+  device: DeviceIdentity,
+  description = virtioNetDescription,
+): { readonly bytes: Uint8Array; readonly vmdesc: VmdescDevice } {
   const { bytes, vmdesc } = describeDevice(description, state, device);
   const fields = vmdesc.fields.map((f) => (f.name === "virtio" ? { name: "virtio", type: "virtio", size: f.size } : f));
   return { bytes, vmdesc: { ...vmdesc, fields } };
@@ -190,7 +209,9 @@ export function virtioNetPlugin(config: VirtioNetConfig = {}, id = "@qber/device
         }
         const { value, length } = decodeLegacy(blob, entry.value, { final: true });
         if (length !== entry.value.length) {
-          throw new QberDecodeError(`section ${s.name}: virtio field has ${entry.value.length - length} bytes after its contents`, { expected: `${length} bytes` });
+          throw new QberDecodeError(`section ${s.name}: virtio field has ${entry.value.length - length} bytes after its contents`, {
+            expected: `${length} bytes`,
+          });
         }
         return { virtio: value } as VirtioNetState;
       },

@@ -55,91 +55,121 @@ export const MSIX_ENTRY_SIZE = 16;
 /** Part 1: virtio-pci's transport config for a function with `vectors` MSI-X vectors (0 = no MSI-X). */
 export function virtioPciConfigDescription(vectors: number) {
   const msix = vectors > 0;
-  return vmsd({ name: "virtio-pci/config", version: 1, description: `virtio-pci transport config (${vectors} MSI-X vectors)` }, {
-    pci: struct(pciDeviceDescription),
-    ...(msix
-      ? {
-          msix_table: buffer(vectors * MSIX_ENTRY_SIZE, { description: "MSI-X table: per vector address lo/hi, data, control (little-endian)" }),
-          msix_pba: buffer(Math.ceil(vectors / 8), { description: "MSI-X pending bits" }),
-          config_vector: u16({ description: "vector of configuration-change interrupts (0xffff = none)" }),
-        }
-      : {}),
-  });
+  return vmsd(
+    { name: "virtio-pci/config", version: 1, description: `virtio-pci transport config (${vectors} MSI-X vectors)` },
+    {
+      pci: struct(pciDeviceDescription),
+      ...(msix
+        ? {
+            msix_table: buffer(vectors * MSIX_ENTRY_SIZE, { description: "MSI-X table: per vector address lo/hi, data, control (little-endian)" }),
+            msix_pba: buffer(Math.ceil(vectors / 8), { description: "MSI-X pending bits" }),
+            config_vector: u16({ description: "vector of configuration-change interrupts (0xffff = none)" }),
+          }
+        : {}),
+    },
+  );
 }
 
 /** One queue in the common header. */
 export function virtioQueueDescription(msix: boolean) {
-  return vmsd({ name: "virtio/queue", version: 1 }, {
-    num: u32({ maximum: VIRTQUEUE_MAX_SIZE, description: "ring size (entries)" }),
-    desc: u64({ description: "descriptor table guest-physical address" }),
-    last_avail_idx: u16(),
-    ...(msix ? { vector: u16({ description: "MSI-X vector (0xffff = none)" }) } : {}),
-  });
+  return vmsd(
+    { name: "virtio/queue", version: 1 },
+    {
+      num: u32({ maximum: VIRTQUEUE_MAX_SIZE, description: "ring size (entries)" }),
+      desc: u64({ description: "descriptor table guest-physical address" }),
+      last_avail_idx: u16(),
+      ...(msix ? { vector: u16({ description: "MSI-X vector (0xffff = none)" }) } : {}),
+    },
+  );
 }
 
 /** Part 2: the common header; `maxConfig` bounds the device config length (the device's config struct size). */
 export function virtioHeaderDescription(msix: boolean, maxConfig: number) {
-  return vmsd({ name: "virtio/header", version: 1 }, {
-    status: u8({ description: "device status (ACKNOWLEDGE 1, DRIVER 2, DRIVER_OK 4, FEATURES_OK 8, NEEDS_RESET 0x40, FAILED 0x80)" }),
-    isr: u8(),
-    queue_sel: u16({ maximum: VIRTIO_QUEUE_MAX - 1 }),
-    guest_features_lo: u32({ description: "guest feature bits 0..31" }),
-    config_len: i32({ minimum: 0, maximum: maxConfig, description: "device config bytes that follow" }),
-    config: buffer({ from: "config_len" }, { description: "device config space as the guest sees it" }),
-    num_queues: u32({ maximum: VIRTIO_QUEUE_MAX, description: "queues in use (the first with size 0 ends the list)" }),
-    queues: array(struct(virtioQueueDescription(msix)), { from: "num_queues" }),
-  });
+  return vmsd(
+    { name: "virtio/header", version: 1 },
+    {
+      status: u8({ description: "device status (ACKNOWLEDGE 1, DRIVER 2, DRIVER_OK 4, FEATURES_OK 8, NEEDS_RESET 0x40, FAILED 0x80)" }),
+      isr: u8(),
+      queue_sel: u16({ maximum: VIRTIO_QUEUE_MAX - 1 }),
+      guest_features_lo: u32({ description: "guest feature bits 0..31" }),
+      config_len: i32({ minimum: 0, maximum: maxConfig, description: "device config bytes that follow" }),
+      config: buffer({ from: "config_len" }, { description: "device config space as the guest sees it" }),
+      num_queues: u32({ maximum: VIRTIO_QUEUE_MAX, description: "queues in use (the first with size 0 ends the list)" }),
+      queues: array(struct(virtioQueueDescription(msix)), { from: "num_queues" }),
+    },
+  );
 }
 
 const perQueue = (element: TObject) => array(struct(element), VIRTIO_QUEUE_MAX);
 
 export const virtqueueStateDescription = vmsd({ name: "virtqueue_state", version: 1 }, { avail: u64(), used: u64() });
 export const ringsizeStateDescription = vmsd({ name: "ringsize_state", version: 1 }, { num_default: u32({ maximum: VIRTQUEUE_MAX_SIZE }) });
-export const packedVirtqueueStateDescription = vmsd({ name: "packed_virtqueue_state", version: 1 }, {
-  last_avail_idx: u16(),
-  last_avail_wrap_counter: bool(),
-  used_idx: u16(),
-  used_wrap_counter: bool(),
-  inuse: u32({ maximum: VIRTQUEUE_MAX_SIZE }),
-});
+export const packedVirtqueueStateDescription = vmsd(
+  { name: "packed_virtqueue_state", version: 1 },
+  {
+    last_avail_idx: u16(),
+    last_avail_wrap_counter: bool(),
+    used_idx: u16(),
+    used_wrap_counter: bool(),
+    inuse: u32({ maximum: VIRTQUEUE_MAX_SIZE }),
+  },
+);
 
-export const virtioPciModernQueueDescription = vmsd({ name: "virtio_pci/modern_queue_state", version: 1 }, {
-  num: u16({ maximum: VIRTQUEUE_MAX_SIZE }),
-  unused: unused(1, { description: "the enable flag was once a be16" }),
-  enabled: bool(),
-  desc: array(u32(), 2, { description: "descriptor table address, low and high 32 bits" }),
-  avail: array(u32(), 2),
-  used: array(u32(), 2),
-});
+export const virtioPciModernQueueDescription = vmsd(
+  { name: "virtio_pci/modern_queue_state", version: 1 },
+  {
+    num: u16({ maximum: VIRTQUEUE_MAX_SIZE }),
+    unused: unused(1, { description: "the enable flag was once a be16" }),
+    enabled: bool(),
+    desc: array(u32(), 2, { description: "descriptor table address, low and high 32 bits" }),
+    avail: array(u32(), 2),
+    used: array(u32(), 2),
+  },
+);
 
 /** virtio-pci's extra state (vmsd "virtio_pci" version 1: only a subsection). */
-export const virtioPciExtraStateDescription = vmsd({ name: "virtio_pci", version: 1, description: "virtio-pci modern transport state (hw/virtio/virtio-pci.c)" }, {
-  modern_state: subsection(vmsd({ name: "virtio_pci/modern_state", version: 1 }, {
-    dfselect: u32({ description: "device feature select" }),
-    gfselect: u32({ description: "guest feature select" }),
-    guest_features: array(u32(), 2, { description: "guest feature bits 0..31 and 32..63 as written through the modern interface" }),
-    vqs: perQueue(virtioPciModernQueueDescription),
-  })),
-});
+export const virtioPciExtraStateDescription = vmsd(
+  { name: "virtio_pci", version: 1, description: "virtio-pci modern transport state (hw/virtio/virtio-pci.c)" },
+  {
+    modern_state: subsection(
+      vmsd(
+        { name: "virtio_pci/modern_state", version: 1 },
+        {
+          dfselect: u32({ description: "device feature select" }),
+          gfselect: u32({ description: "guest feature select" }),
+          guest_features: array(u32(), 2, { description: "guest feature bits 0..31 and 32..63 as written through the modern interface" }),
+          vqs: perQueue(virtioPciModernQueueDescription),
+        },
+      ),
+    ),
+  },
+);
 
 /** Part 4: QEMU's vmsd "virtio" version 1: no fields, only subsections (extra state of virtio-pci). */
-export const virtioCoreDescription = vmsd({ name: "virtio", version: 1, description: "virtio core subsections (hw/virtio/virtio.c)" }, {
-  device_endian: subsection(vmsd({ name: "virtio/device_endian", version: 1 }, {
-    device_endian: u8({ minimum: 1, maximum: 2, description: "1 little-endian, 2 big-endian" }),
-  })),
-  features64: subsection(vmsd({ name: "virtio/64bit_features", version: 1 }, { guest_features: u64() })),
-  virtqueues: subsection(vmsd({ name: "virtio/virtqueues", version: 1 }, { vq: perQueue(virtqueueStateDescription) })),
-  ringsize: subsection(vmsd({ name: "virtio/ringsize", version: 1 }, { vq: perQueue(ringsizeStateDescription) })),
-  broken: subsection(vmsd({ name: "virtio/broken", version: 1 }, { broken: bool() })),
-  extra_state: subsection(vmsd({ name: "virtio/extra_state", version: 1 }, { extra_state: struct(virtioPciExtraStateDescription) })),
-  started: subsection(vmsd({ name: "virtio/started", version: 1 }, { started: bool() })),
-  packed_virtqueues: subsection(vmsd({ name: "virtio/packed_virtqueues", version: 1 }, { vq: perQueue(packedVirtqueueStateDescription) })),
-  disabled: subsection(vmsd({ name: "virtio/disabled", version: 1 }, { disabled: bool() })),
-});
+export const virtioCoreDescription = vmsd(
+  { name: "virtio", version: 1, description: "virtio core subsections (hw/virtio/virtio.c)" },
+  {
+    device_endian: subsection(
+      vmsd(
+        { name: "virtio/device_endian", version: 1 },
+        {
+          device_endian: u8({ minimum: 1, maximum: 2, description: "1 little-endian, 2 big-endian" }),
+        },
+      ),
+    ),
+    features64: subsection(vmsd({ name: "virtio/64bit_features", version: 1 }, { guest_features: u64() })),
+    virtqueues: subsection(vmsd({ name: "virtio/virtqueues", version: 1 }, { vq: perQueue(virtqueueStateDescription) })),
+    ringsize: subsection(vmsd({ name: "virtio/ringsize", version: 1 }, { vq: perQueue(ringsizeStateDescription) })),
+    broken: subsection(vmsd({ name: "virtio/broken", version: 1 }, { broken: bool() })),
+    extra_state: subsection(vmsd({ name: "virtio/extra_state", version: 1 }, { extra_state: struct(virtioPciExtraStateDescription) })),
+    started: subsection(vmsd({ name: "virtio/started", version: 1 }, { started: bool() })),
+    packed_virtqueues: subsection(vmsd({ name: "virtio/packed_virtqueues", version: 1 }, { vq: perQueue(packedVirtqueueStateDescription) })),
+    disabled: subsection(vmsd({ name: "virtio/disabled", version: 1 }, { disabled: bool() })),
+  },
+);
 
 /** The guest feature bits 0..31 of a device vmsd sitting next to a header (for field-exists tests). */
 export function guestFeaturesLo(state: VmStateObject): number {
   const header = state["header"] as { guest_features_lo?: unknown } | undefined;
   return typeof header?.guest_features_lo === "number" ? header.guest_features_lo : 0;
 }
-

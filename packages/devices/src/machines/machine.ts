@@ -78,15 +78,26 @@ const KiB = 1024;
 export const x86RamBlocks: readonly RamBlockSpec[] = [
   { name: "pc.ram", length: (m) => m, filledBy: "guest", description: "all guest RAM (QEMU maps it below and above 4 GiB through aliases)" },
   { name: "/rom@etc/acpi/tables", length: () => 128 * KiB, filledBy: "acpi", description: "ACPI tables built by QEMU, read by the firmware through fw_cfg" },
-  { name: "pc.bios", length: () => 256 * KiB, filledBy: "firmware", description: "the firmware image (SeaBIOS bios-256k.bin by default, or -bios FILE), mapped below 4 GiB and its last 128 KiB at 0xe0000" },
-  { name: "pc.rom", length: () => 128 * KiB, filledBy: "option-rom", description: "option ROM area 0xc0000-0xdffff (empty at reset; the firmware copies option ROMs into it)" },
+  {
+    name: "pc.bios",
+    length: () => 256 * KiB,
+    filledBy: "firmware",
+    description: "the firmware image (SeaBIOS bios-256k.bin by default, or -bios FILE), mapped below 4 GiB and its last 128 KiB at 0xe0000",
+  },
+  {
+    name: "pc.rom",
+    length: () => 128 * KiB,
+    filledBy: "option-rom",
+    description: "option ROM area 0xc0000-0xdffff (empty at reset; the firmware copies option ROMs into it)",
+  },
   { name: "/rom@etc/table-loader", length: () => 4 * KiB, filledBy: "acpi", description: "fw_cfg file with the ACPI linker/loader script" },
   { name: "/rom@etc/acpi/rsdp", length: () => 4 * KiB, filledBy: "acpi", description: "fw_cfg file with the ACPI RSDP" },
 ];
 
 /** The RAM blocks with their lengths for `memoryBytes` of guest RAM. */
 export function ramBlocksFor(machine: MachineSpec, memoryBytes: number): { readonly name: string; readonly length: number }[] {
-  if (!Number.isSafeInteger(memoryBytes) || memoryBytes <= 0 || memoryBytes % 4096 !== 0) throw new QberEncodeError(`memory size ${memoryBytes}`, { expected: "a positive multiple of 4 KiB" });
+  if (!Number.isSafeInteger(memoryBytes) || memoryBytes <= 0 || memoryBytes % 4096 !== 0)
+    throw new QberEncodeError(`memory size ${memoryBytes}`, { expected: "a positive multiple of 4 KiB" });
   return machine.ramBlocks.map((b) => ({ name: b.name, length: b.length(memoryBytes) }));
 }
 

@@ -6,10 +6,7 @@
 import { definePlugin, u8, vmsd } from "@qber/vmstate";
 import type { Static } from "typebox";
 
-export const acpiBuildDescription = vmsd(
-  { name: "acpi_build", version: 1, description: "ACPI tables patched flag" },
-  { patched: u8({ maximum: 1 }) },
-);
+export const acpiBuildDescription = vmsd({ name: "acpi_build", version: 1, description: "ACPI tables patched flag" }, { patched: u8({ maximum: 1 }) });
 
 export type AcpiBuildState = Static<typeof acpiBuildDescription>;
 

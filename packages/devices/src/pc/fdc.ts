@@ -49,7 +49,10 @@ export const fdriveDescription = vmsd(
   },
 );
 
-const resetSenseiDescription = vmsd({ name: "fdc/reset_sensei", version: 1, description: "SENSE INTERRUPT replies owed after reset" }, { reset_sensei: i32({ minimum: 0, maximum: 4 }) });
+const resetSenseiDescription = vmsd(
+  { name: "fdc/reset_sensei", version: 1, description: "SENSE INTERRUPT replies owed after reset" },
+  { reset_sensei: i32({ minimum: 0, maximum: 4 }) },
+);
 const resultTimerDescription = vmsd({ name: "fdc/result_timer", version: 1, description: "Pending result-phase timer" }, { result_timer: timer() });
 const phaseDescription = vmsd({ name: "fdc/phase", version: 1, description: "Command phase when it cannot be reconstructed" }, { phase: u8({ maximum: 3 }) });
 

@@ -6,7 +6,10 @@ const hex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s
 
 describe("fw_cfg: the read offset QEMU declares twice", () => {
   it("version 1 sends it as 16 bits, version 2 as 32 bits", () => {
-    expect(decodeLegacy(fwCfgDescription, hex("0019 0102"), { version: 1, final: true })).toEqual({ value: { cur_entry: 0x19, cur_offset_v1: 0x102 }, length: 4 });
+    expect(decodeLegacy(fwCfgDescription, hex("0019 0102"), { version: 1, final: true })).toEqual({
+      value: { cur_entry: 0x19, cur_offset_v1: 0x102 },
+      length: 4,
+    });
     expect(decodeLegacy(fwCfgDescription, hex("0019 00000102"), { version: 2, final: true }).value).toEqual({ cur_entry: 0x19, cur_offset: 0x102 });
   });
 

@@ -16,10 +16,7 @@
 import { definePlugin, named, since, subsection, u16, u32, u64, vmsd, when } from "@qber/vmstate";
 import type { Static } from "typebox";
 
-const dmaDescription = vmsd(
-  { name: "fw_cfg/dma", version: 0, description: "fw_cfg DMA interface" },
-  { dma_addr: u64() },
-);
+const dmaDescription = vmsd({ name: "fw_cfg/dma", version: 0, description: "fw_cfg DMA interface" }, { dma_addr: u64() });
 
 const acpiMrDescription = vmsd(
   { name: "fw_cfg/acpi_mr", version: 1, description: "Sizes of the ACPI blobs handed to the firmware" },

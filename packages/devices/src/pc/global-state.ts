@@ -34,7 +34,8 @@ export const globalStatePlugin = definePlugin({ id: "@qber/devices:globalstate",
 /** The global state for a run-state name such as `running`, `paused` or `prelaunch`. */
 export function globalStateFor(name: string): GlobalStateState {
   const text = new TextEncoder().encode(name);
-  if (text.length >= GLOBAL_STATE_RUNSTATE_SIZE) throw new QberEncodeError(`run state name ${JSON.stringify(name)} of ${text.length} bytes`, { expected: `at most ${GLOBAL_STATE_RUNSTATE_SIZE - 1}` });
+  if (text.length >= GLOBAL_STATE_RUNSTATE_SIZE)
+    throw new QberEncodeError(`run state name ${JSON.stringify(name)} of ${text.length} bytes`, { expected: `at most ${GLOBAL_STATE_RUNSTATE_SIZE - 1}` });
   const buf = new Uint8Array(GLOBAL_STATE_RUNSTATE_SIZE);
   buf.set(text);
   return { size: text.length + 1, runstate: buf };

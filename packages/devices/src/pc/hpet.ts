@@ -43,10 +43,7 @@ const rtcIrqLevelDescription = vmsd(
   { rtc_irq_level: u8() },
 );
 
-const offsetDescription = vmsd(
-  { name: "hpet/offset", version: 1, description: "Counter offset against the virtual clock" },
-  { hpet_offset: u64() },
-);
+const offsetDescription = vmsd({ name: "hpet/offset", version: 1, description: "Counter offset against the virtual clock" }, { hpet_offset: u64() });
 
 export const hpetDescription = vmsd(
   { name: "hpet", version: 2, minVersion: 1, description: "High Precision Event Timer" },

@@ -8,10 +8,7 @@
 import { definePlugin, u8, vmsd } from "@qber/vmstate";
 import type { Static } from "typebox";
 
-export const i2cBusDescription = vmsd(
-  { name: "i2c_bus", version: 1, description: "I2C bus: address of the current transfer" },
-  { saved_address: u8() },
-);
+export const i2cBusDescription = vmsd({ name: "i2c_bus", version: 1, description: "I2C bus: address of the current transfer" }, { saved_address: u8() });
 
 export type I2cBusState = Static<typeof i2cBusDescription>;
 

@@ -24,10 +24,7 @@ const memhpDescription = vmsd(
   { acpi_memory_hotplug: since(1, struct(memoryHotplugDescription)) },
 );
 
-const tcoSubDescription = vmsd(
-  { name: "ich9_pm/tco", version: 1, description: "TCO watchdog" },
-  { tco_regs: since(1, struct(tcoDescription)) },
-);
+const tcoSubDescription = vmsd({ name: "ich9_pm/tco", version: 1, description: "TCO watchdog" }, { tco_regs: since(1, struct(tcoDescription)) });
 
 const cpuhpDescription = vmsd(
   { name: "ich9_pm/cpuhp", version: 1, description: "CPU hotplug controller (modern interface)" },

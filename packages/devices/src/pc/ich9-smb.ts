@@ -30,9 +30,7 @@ export type Ich9SmbState = Static<typeof ich9SmbDescription>;
 export const ich9SmbPlugin = definePlugin({ id: "@qber/devices:ich9_smb", description: ich9SmbDescription });
 
 /** Config space of a reset ICH9 SMBus function (QEMU 7.2, `pc-q35-7.2`). */
-const ICH9_SMB_CONFIG =
-  "86803029000000000200050c0000800000000000000000000000000000000000010000000000000000000000f41a0011" +
-  "0000000000000000000000000001";
+const ICH9_SMB_CONFIG = "86803029000000000200050c0000800000000000000000000000000000000000010000000000000000000000f41a0011" + "0000000000000000000000000001";
 
 /** A reset ICH9 SMBus controller: interrupt disabled, host controller idle. */
 export const ich9SmbDefaults = (): Ich9SmbState => ({

@@ -25,10 +25,7 @@ const bmdmaCurrentDescription = vmsd(
   },
 );
 
-const bmdmaStatusDescription = vmsd(
-  { name: "ide bmdma/status", version: 1, description: "The real status register" },
-  { status: u8() },
-);
+const bmdmaStatusDescription = vmsd({ name: "ide bmdma/status", version: 1, description: "The real status register" }, { status: u8() });
 
 export const ideBmdmaDescription = vmsd(
   { name: "ide bmdma", version: 3, minVersion: 0, description: "IDE bus-master DMA channel" },

@@ -59,9 +59,7 @@ export const mc146818rtcPlugin = definePlugin({ id: "@qber/devices:mc146818rtc",
  * (registers A-D, base/extended memory sizes, floppy and disk bytes,
  * boot order), from offset 10 on; bytes 0-9 are the clock.
  */
-const CMOS_FROM_REGISTER_A =
-  "26020080000000000000068002007c0000000000000000000000000000000000000000000000007c2000000100003000" +
-  "00000012";
+const CMOS_FROM_REGISTER_A = "26020080000000000000068002007c0000000000000000000000000000000000000000000000007c2000000100003000" + "00000012";
 /** CMOS offset of the century byte. */
 const CMOS_CENTURY = 0x32;
 
@@ -82,7 +80,18 @@ export function mc146818rtcDefaults(now: Date | bigint = new Date(Date.UTC(2000,
   if (typeof now === "bigint") now = new Date(Number(seconds) * 1000);
   const cmos = bytesOf(RTC_CMOS_SIZE);
   cmos.set(bytesOf(RTC_CMOS_SIZE - 10, CMOS_FROM_REGISTER_A), 10);
-  const clock = [now.getUTCSeconds(), 0, now.getUTCMinutes(), 0, now.getUTCHours(), 0, now.getUTCDay() + 1, now.getUTCDate(), now.getUTCMonth() + 1, now.getUTCFullYear() % 100];
+  const clock = [
+    now.getUTCSeconds(),
+    0,
+    now.getUTCMinutes(),
+    0,
+    now.getUTCHours(),
+    0,
+    now.getUTCDay() + 1,
+    now.getUTCDate(),
+    now.getUTCMonth() + 1,
+    now.getUTCFullYear() % 100,
+  ];
   clock.forEach((v, i) => (cmos[i] = bcd(v)));
   cmos[CMOS_CENTURY] = bcd(Math.floor(now.getUTCFullYear() / 100));
   const secondsToMidnight = 86400n - (seconds % 86400n);

@@ -11,10 +11,7 @@ import type { Static } from "typebox";
 import { bytesOf } from "./bytes.js";
 import { pciDeviceDescription, pciDeviceState } from "./pci-device.js";
 
-const rcrDescription = vmsd(
-  { name: "PIIX3/rcr", version: 1, description: "Reset control register (0xcf9)" },
-  { rcr: u8() },
-);
+const rcrDescription = vmsd({ name: "PIIX3/rcr", version: 1, description: "Reset control register (0xcf9)" }, { rcr: u8() });
 
 export const piix3Description = vmsd(
   { name: "PIIX3", version: 3, minVersion: 2, description: "PIIX3 PCI-to-ISA bridge" },

@@ -45,10 +45,7 @@ const gpeDescription = vmsd(
   },
 );
 
-const pciStatusDescription = vmsd(
-  { name: "pci_status", version: 1, description: "Legacy single-bus PCI hotplug status" },
-  { up: u32(), down: u32() },
-);
+const pciStatusDescription = vmsd({ name: "pci_status", version: 1, description: "Legacy single-bus PCI hotplug status" }, { up: u32(), down: u32() });
 
 const memhpDescription = vmsd(
   { name: "piix4_pm/memhp", version: 1, description: "Memory hotplug controller" },
@@ -75,7 +72,10 @@ export const piix4PmDescription = vmsd(
     tmr_timer: named("ar.tmr.timer", timer()),
     tmr_overflow_time: named("ar.tmr.overflow_time", i64()),
     gpe: since(2, named("ar.gpe", struct(gpeDescription))),
-    legacy_pci_status: when((_s, version) => version >= 2 && !hotplugBridge(), named("acpi_pci_hotplug.acpi_pcihp_pci_status[0x0]", struct(pciStatusDescription))),
+    legacy_pci_status: when(
+      (_s, version) => version >= 2 && !hotplugBridge(),
+      named("acpi_pci_hotplug.acpi_pcihp_pci_status[0x0]", struct(pciStatusDescription)),
+    ),
     /** Bus the guest's hotplug register accesses refer to (checked by QEMU before use). */
     hotplug_select: when(hotplugBridge, named("acpi_pci_hotplug.hotplug_select", u32())),
     pci_status: when(hotplugBridge, named("acpi_pci_hotplug.acpi_pcihp_pci_status", array(struct(acpiPcihpStatusDescription), ACPI_PCIHP_MAX_HOTPLUG_BUS))),

@@ -29,7 +29,9 @@ export const ps2kbdDescription = vmsd(
     scancode_set: since(3, i32({ minimum: 1, maximum: 3 })),
     /** Sent when any LED is lit. */
     ledstate: subsection(ledstateDescription, { needed: (s) => ((s["ledstate"] as { ledstate?: number } | undefined)?.ledstate ?? 0) !== 0 }),
-    need_high_bit: subsection(needHighBitDescription, { needed: (s) => (s["need_high_bit"] as { need_high_bit?: boolean } | undefined)?.need_high_bit === true }),
+    need_high_bit: subsection(needHighBitDescription, {
+      needed: (s) => (s["need_high_bit"] as { need_high_bit?: boolean } | undefined)?.need_high_bit === true,
+    }),
     /** Sent while command replies are queued. */
     command_reply_queue: subsection(commandReplyQueueDescription, {
       needed: (s) => ((s["command_reply_queue"] as { cwptr?: number } | undefined)?.cwptr ?? -1) !== -1,

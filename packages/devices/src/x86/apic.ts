@@ -27,7 +27,9 @@ import type { Static } from "typebox";
 
 /** APIC_LVT_NB: timer, thermal, performance counter, LINT0, LINT1, error. */
 export const APIC_LVT_NB = 6;
-export const APIC_LVT_TIMER = 0, APIC_LVT_LINT0 = 3, APIC_LVT_LINT1 = 4;
+export const APIC_LVT_TIMER = 0,
+  APIC_LVT_LINT0 = 3,
+  APIC_LVT_LINT1 = 4;
 /** LVT mask bit. */
 export const APIC_LVT_MASKED = 1 << 16;
 /** Default APIC MMIO base, the BSP flag and the global enable of IA32_APIC_BASE. */
@@ -37,31 +39,40 @@ export const MSR_IA32_APICBASE_ENABLE = 1 << 11;
 
 const bits256 = (what: string) => array(u32(), 8, { description: `${what}: vectors 32i..32i+31 in word i` });
 
-export const apicDescription = vmsd({ name: "apic", version: 3, description: "local APIC (hw/intc/apic_common.c)" }, {
-  apicbase: u32({ description: "IA32_APIC_BASE: base address | enable (bit 11) | BSP (bit 8)" }),
-  id: u8(),
-  arb_id: u8(),
-  tpr: u8(),
-  spurious_vec: u32(),
-  log_dest: u8(),
-  dest_mode: u8(),
-  isr: bits256("in-service register"),
-  tmr: bits256("trigger-mode register"),
-  irr: bits256("interrupt request register"),
-  lvt: array(u32(), APIC_LVT_NB, { description: "timer, thermal, perf, LINT0, LINT1, error" }),
-  esr: u32(),
-  icr: array(u32(), 2, { description: "interrupt command register: low word, high word (destination)" }),
-  divide_conf: u32(),
-  count_shift: i32({ minimum: 0, maximum: 7, description: "timer tick = 2^count_shift bus ticks" }),
-  initial_count: u32(),
-  initial_count_load_time: i64(),
-  next_time: i64(),
-  timer_expiry: i64({ description: "QEMU clock ns of the next timer interrupt, -1 when none" }),
-  apic_sipi: subsection(vmsd({ name: "apic_sipi", version: 1 }, {
-    sipi_vector: i32({ minimum: 0, maximum: 255 }),
-    wait_for_sipi: i32({ minimum: 0, maximum: 1 }),
-  }), { needed: (s) => ((s["apic_sipi"] as { wait_for_sipi: number } | undefined)?.wait_for_sipi ?? 0) !== 0 }),
-});
+export const apicDescription = vmsd(
+  { name: "apic", version: 3, description: "local APIC (hw/intc/apic_common.c)" },
+  {
+    apicbase: u32({ description: "IA32_APIC_BASE: base address | enable (bit 11) | BSP (bit 8)" }),
+    id: u8(),
+    arb_id: u8(),
+    tpr: u8(),
+    spurious_vec: u32(),
+    log_dest: u8(),
+    dest_mode: u8(),
+    isr: bits256("in-service register"),
+    tmr: bits256("trigger-mode register"),
+    irr: bits256("interrupt request register"),
+    lvt: array(u32(), APIC_LVT_NB, { description: "timer, thermal, perf, LINT0, LINT1, error" }),
+    esr: u32(),
+    icr: array(u32(), 2, { description: "interrupt command register: low word, high word (destination)" }),
+    divide_conf: u32(),
+    count_shift: i32({ minimum: 0, maximum: 7, description: "timer tick = 2^count_shift bus ticks" }),
+    initial_count: u32(),
+    initial_count_load_time: i64(),
+    next_time: i64(),
+    timer_expiry: i64({ description: "QEMU clock ns of the next timer interrupt, -1 when none" }),
+    apic_sipi: subsection(
+      vmsd(
+        { name: "apic_sipi", version: 1 },
+        {
+          sipi_vector: i32({ minimum: 0, maximum: 255 }),
+          wait_for_sipi: i32({ minimum: 0, maximum: 1 }),
+        },
+      ),
+      { needed: (s) => ((s["apic_sipi"] as { wait_for_sipi: number } | undefined)?.wait_for_sipi ?? 0) !== 0 },
+    ),
+  },
+);
 
 export type ApicState = Static<typeof apicDescription>;
 

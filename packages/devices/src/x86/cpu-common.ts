@@ -18,16 +18,31 @@ export const CPU_INTERRUPT_POLL = 0x10;
 /** Largest TCG exception index: EXCP_ATOMIC (0x10005); guest vectors and x86's own are below. */
 export const EXCP_MAX = 0x10005;
 
-export const cpuCommonDescription = vmsd({ name: "cpu_common", version: 1, description: "generic vCPU state (cpu.c)" }, {
-  halted: u32({ maximum: 1, description: "1 while the vCPU waits for an interrupt (HLT, or an AP before SIPI)" }),
-  interrupt_request: u32({ description: "CPU_INTERRUPT_* bits pending" }),
-  exception_index: subsection(vmsd({ name: "cpu_common/exception_index", version: 1 }, {
-    exception_index: i32({ minimum: -1, maximum: EXCP_MAX, description: "exception TCG is about to deliver; -1 for none (then not sent)" }),
-  }), { needed: (s) => ((s["exception_index"] as { exception_index: number } | undefined)?.exception_index ?? -1) !== -1 }),
-  crash_occurred: subsection(vmsd({ name: "cpu_common/crash_occurred", version: 1 }, {
-    crash_occurred: bool(),
-  }), { needed: (s) => (s["crash_occurred"] as { crash_occurred: boolean } | undefined)?.crash_occurred === true }),
-});
+export const cpuCommonDescription = vmsd(
+  { name: "cpu_common", version: 1, description: "generic vCPU state (cpu.c)" },
+  {
+    halted: u32({ maximum: 1, description: "1 while the vCPU waits for an interrupt (HLT, or an AP before SIPI)" }),
+    interrupt_request: u32({ description: "CPU_INTERRUPT_* bits pending" }),
+    exception_index: subsection(
+      vmsd(
+        { name: "cpu_common/exception_index", version: 1 },
+        {
+          exception_index: i32({ minimum: -1, maximum: EXCP_MAX, description: "exception TCG is about to deliver; -1 for none (then not sent)" }),
+        },
+      ),
+      { needed: (s) => ((s["exception_index"] as { exception_index: number } | undefined)?.exception_index ?? -1) !== -1 },
+    ),
+    crash_occurred: subsection(
+      vmsd(
+        { name: "cpu_common/crash_occurred", version: 1 },
+        {
+          crash_occurred: bool(),
+        },
+      ),
+      { needed: (s) => (s["crash_occurred"] as { crash_occurred: boolean } | undefined)?.crash_occurred === true },
+    ),
+  },
+);
 
 export type CpuCommonState = Static<typeof cpuCommonDescription>;
 

@@ -28,35 +28,44 @@ export const VAPIC_STANDBY = 2;
 export const VAPIC_AREA_MAX = 256 << 7;
 
 /** Entry points of the ROM's TPR handlers (vmsd "kvmvapic-handlers", v1). */
-export const vapicHandlersDescription = vmsd({ name: "kvmvapic-handlers", version: 1 }, {
-  set_tpr: u32(),
-  set_tpr_eax: u32(),
-  get_tpr: array(u32(), 8, { description: "one per destination register (modrm reg field)" }),
-  get_tpr_stack: u32(),
-});
+export const vapicHandlersDescription = vmsd(
+  { name: "kvmvapic-handlers", version: 1 },
+  {
+    set_tpr: u32(),
+    set_tpr_eax: u32(),
+    get_tpr: array(u32(), 8, { description: "one per destination register (modrm reg field)" }),
+    get_tpr_stack: u32(),
+  },
+);
 
 /** The state block of the guest's vapic option ROM (vmsd "kvmvapic-guest-rom", v1). */
-export const vapicGuestRomDescription = vmsd({ name: "kvmvapic-guest-rom", version: 1 }, {
-  signature: named("unused", unused(8, { description: "the ROM's \"kvm aPiC\" signature; not migrated (zeros)" })),
-  vaddr: u32(),
-  fixup_start: u32(),
-  fixup_end: u32(),
-  vapic_vaddr: u32(),
-  vapic_size: u32({ maximum: VAPIC_AREA_MAX }),
-  vcpu_shift: u32({ maximum: 31 }),
-  real_tpr_addr: u32(),
-  up: struct(vapicHandlersDescription),
-  mp: struct(vapicHandlersDescription),
-});
+export const vapicGuestRomDescription = vmsd(
+  { name: "kvmvapic-guest-rom", version: 1 },
+  {
+    signature: named("unused", unused(8, { description: 'the ROM\'s "kvm aPiC" signature; not migrated (zeros)' })),
+    vaddr: u32(),
+    fixup_start: u32(),
+    fixup_end: u32(),
+    vapic_vaddr: u32(),
+    vapic_size: u32({ maximum: VAPIC_AREA_MAX }),
+    vcpu_shift: u32({ maximum: 31 }),
+    real_tpr_addr: u32(),
+    up: struct(vapicHandlersDescription),
+    mp: struct(vapicHandlersDescription),
+  },
+);
 
-export const kvmTprOptDescription = vmsd({ name: "kvm-tpr-opt", version: 1, description: "kvmvapic TPR optimization (hw/i386/kvmvapic.c)" }, {
-  rom_state: struct(vapicGuestRomDescription),
-  state: u32({ maximum: VAPIC_STANDBY, description: "0 inactive, 1 active, 2 standby" }),
-  real_tpr_addr: u32(),
-  rom_state_vaddr: u32(),
-  vapic_paddr: u32(),
-  rom_state_paddr: u32({ maximum: 0xfffff, description: "guest-physical address of the ROM state block (option ROM area)" }),
-});
+export const kvmTprOptDescription = vmsd(
+  { name: "kvm-tpr-opt", version: 1, description: "kvmvapic TPR optimization (hw/i386/kvmvapic.c)" },
+  {
+    rom_state: struct(vapicGuestRomDescription),
+    state: u32({ maximum: VAPIC_STANDBY, description: "0 inactive, 1 active, 2 standby" }),
+    real_tpr_addr: u32(),
+    rom_state_vaddr: u32(),
+    vapic_paddr: u32(),
+    rom_state_paddr: u32({ maximum: 0xfffff, description: "guest-physical address of the ROM state block (option ROM area)" }),
+  },
+);
 
 export type KvmTprOptState = Static<typeof kvmTprOptDescription>;
 

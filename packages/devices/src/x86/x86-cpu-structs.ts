@@ -13,12 +13,15 @@ import { named, subsection, tmp, u16, u32, u64, u8Array, vmsd } from "@qber/vmst
 import type { Static } from "typebox";
 
 /** A segment register cache: selector, base, limit and the descriptor flags word (vmsd "segment", v1). */
-export const segmentDescription = vmsd({ name: "segment", version: 1, description: "segment register cache" }, {
-  selector: u32(),
-  base: u64(),
-  limit: u32(),
-  flags: u32({ description: "descriptor attribute bits (type, S, DPL, P, AVL, L, D/B, G) as in the high descriptor word" }),
-});
+export const segmentDescription = vmsd(
+  { name: "segment", version: 1, description: "segment register cache" },
+  {
+    selector: u32(),
+    base: u64(),
+    limit: u32(),
+    flags: u32({ description: "descriptor attribute bits (type, S, DPL, P, AVL, L, D/B, G) as in the high descriptor word" }),
+  },
+);
 export type SegmentState = Static<typeof segmentDescription>;
 
 const q = (n: number) => named(`_q_ZMMReg[${n}]`, u64());
@@ -30,19 +33,32 @@ export const ymmhRegDescription = vmsd({ name: "ymmh_reg", version: 1 }, { q2: q
 /** Bits 256..511 of ZMM0-15 (vmsd "zmmh_reg", v1): quadwords 4..7. */
 export const zmmhRegDescription = vmsd({ name: "zmmh_reg", version: 1 }, { q4: q(4), q5: q(5), q6: q(6), q7: q(7) });
 /** All 512 bits of ZMM16-31 (vmsd "hi16_zmm_reg", v1): quadwords 0..7. */
-export const hi16ZmmRegDescription = vmsd({ name: "hi16_zmm_reg", version: 1 }, {
-  q0: q(0), q1: q(1), q2: q(2), q3: q(3), q4: q(4), q5: q(5), q6: q(6), q7: q(7),
-});
+export const hi16ZmmRegDescription = vmsd(
+  { name: "hi16_zmm_reg", version: 1 },
+  {
+    q0: q(0),
+    q1: q(1),
+    q2: q(2),
+    q3: q(3),
+    q4: q(4),
+    q5: q(5),
+    q6: q(6),
+    q7: q(7),
+  },
+);
 
 /**
  * One x87 register. QEMU sends the 80-bit value through a temporary
  * struct (vmsd "fpreg_tmp", no version): the 64-bit significand (the MMX
  * register when MMX is in use) then the sign+exponent word.
  */
-export const fpregTmpDescription = vmsd({ name: "fpreg_tmp", version: 0 }, {
-  tmp_mant: u64({ description: "significand (bits 0..63 of the 80-bit register)" }),
-  tmp_exp: u16({ description: "sign bit and 15-bit exponent (bits 64..79)" }),
-});
+export const fpregTmpDescription = vmsd(
+  { name: "fpreg_tmp", version: 0 },
+  {
+    tmp_mant: u64({ description: "significand (bits 0..63 of the 80-bit register)" }),
+    tmp_exp: u16({ description: "sign bit and 15-bit exponent (bits 64..79)" }),
+  },
+);
 /** vmsd "fpreg" (no version): only the temporary view above. */
 export const fpregDescription = vmsd({ name: "fpreg", version: 0 }, { tmp: tmp(fpregTmpDescription) });
 
@@ -61,24 +77,40 @@ export const KVM_NESTED_STATE_HEADER = 128;
 export const KVM_NESTED_BLOB = 0x1000;
 
 /** VMX data in KVM's nested state (subsection "cpu/kvm_nested_state/vmx", v1). */
-export const kvmNestedVmxDescription = vmsd({ name: "cpu/kvm_nested_state/vmx", version: 1 }, {
-  vmxon_pa: named("hdr.vmx.vmxon_pa", u64()),
-  vmcs12_pa: named("hdr.vmx.vmcs12_pa", u64()),
-  smm_flags: named("hdr.vmx.smm.flags", u16()),
-  // Sent when the blob's size reaches past the start of each 4 KiB area; the size lives one level up.
-  vmcs12: subsection(vmsd({ name: "cpu/kvm_nested_state/vmx/vmcs12", version: 1 }, {
-    vmcs12: named("data.vmx[0].vmcs12", u8Array(KVM_NESTED_BLOB)),
-  })),
-  shadow_vmcs12: subsection(vmsd({ name: "cpu/kvm_nested_state/vmx/shadow_vmcs12", version: 1 }, {
-    shadow_vmcs12: named("data.vmx[0].shadow_vmcs12", u8Array(KVM_NESTED_BLOB)),
-  })),
-});
+export const kvmNestedVmxDescription = vmsd(
+  { name: "cpu/kvm_nested_state/vmx", version: 1 },
+  {
+    vmxon_pa: named("hdr.vmx.vmxon_pa", u64()),
+    vmcs12_pa: named("hdr.vmx.vmcs12_pa", u64()),
+    smm_flags: named("hdr.vmx.smm.flags", u16()),
+    // Sent when the blob's size reaches past the start of each 4 KiB area; the size lives one level up.
+    vmcs12: subsection(
+      vmsd(
+        { name: "cpu/kvm_nested_state/vmx/vmcs12", version: 1 },
+        {
+          vmcs12: named("data.vmx[0].vmcs12", u8Array(KVM_NESTED_BLOB)),
+        },
+      ),
+    ),
+    shadow_vmcs12: subsection(
+      vmsd(
+        { name: "cpu/kvm_nested_state/vmx/shadow_vmcs12", version: 1 },
+        {
+          shadow_vmcs12: named("data.vmx[0].shadow_vmcs12", u8Array(KVM_NESTED_BLOB)),
+        },
+      ),
+    ),
+  },
+);
 
 /** SVM data in KVM's nested state (subsection "cpu/kvm_nested_state/svm", v1). */
-export const kvmNestedSvmDescription = vmsd({ name: "cpu/kvm_nested_state/svm", version: 1 }, {
-  vmcb_pa: named("hdr.svm.vmcb_pa", u64()),
-  vmcb12: named("data.svm[0].vmcb12", u8Array(KVM_NESTED_BLOB)),
-});
+export const kvmNestedSvmDescription = vmsd(
+  { name: "cpu/kvm_nested_state/svm", version: 1 },
+  {
+    vmcb_pa: named("hdr.svm.vmcb_pa", u64()),
+    vmcb12: named("data.svm[0].vmcb12", u8Array(KVM_NESTED_BLOB)),
+  },
+);
 
 /**
  * KVM's `struct kvm_nested_state` (vmsd "cpu/kvm_nested_state", v1). QEMU
@@ -86,15 +118,22 @@ export const kvmNestedSvmDescription = vmsd({ name: "cpu/kvm_nested_state/svm", 
  * the host kernel accepts, and that `format` is VMX (0) or SVM (1); the
  * bounds here are the largest blob QEMU itself can send.
  */
-export const kvmNestedStateDescription = vmsd({ name: "cpu/kvm_nested_state", version: 1 }, {
-  flags: u16({ description: "KVM_STATE_NESTED_* flags (guest mode, run pending, event pending)" }),
-  format: u16({ maximum: 1, description: "0 = VMX, 1 = SVM" }),
-  size: u32({ minimum: KVM_NESTED_STATE_HEADER, maximum: KVM_NESTED_STATE_HEADER + 2 * KVM_NESTED_BLOB, description: "bytes of kvm_nested_state, header included" }),
-  vmx: subsection(kvmNestedVmxDescription, {
-    // QEMU sends it for the VMX format unless VMXON is off (vmxon_pa all ones); that address is inside it.
-    needed: (s) => s["format"] === 0 && s["vmx"] !== undefined && (s["vmx"] as { vmxon_pa: bigint }).vmxon_pa !== 0xffff_ffff_ffff_ffffn,
-  }),
-  svm: subsection(kvmNestedSvmDescription, {
-    needed: (s) => s["format"] === 1 && typeof s["size"] === "number" && s["size"] > KVM_NESTED_STATE_HEADER,
-  }),
-});
+export const kvmNestedStateDescription = vmsd(
+  { name: "cpu/kvm_nested_state", version: 1 },
+  {
+    flags: u16({ description: "KVM_STATE_NESTED_* flags (guest mode, run pending, event pending)" }),
+    format: u16({ maximum: 1, description: "0 = VMX, 1 = SVM" }),
+    size: u32({
+      minimum: KVM_NESTED_STATE_HEADER,
+      maximum: KVM_NESTED_STATE_HEADER + 2 * KVM_NESTED_BLOB,
+      description: "bytes of kvm_nested_state, header included",
+    }),
+    vmx: subsection(kvmNestedVmxDescription, {
+      // QEMU sends it for the VMX format unless VMXON is off (vmxon_pa all ones); that address is inside it.
+      needed: (s) => s["format"] === 0 && s["vmx"] !== undefined && (s["vmx"] as { vmxon_pa: bigint }).vmxon_pa !== 0xffff_ffff_ffff_ffffn,
+    }),
+    svm: subsection(kvmNestedSvmDescription, {
+      needed: (s) => s["format"] === 1 && typeof s["size"] === "number" && s["size"] > KVM_NESTED_STATE_HEADER,
+    }),
+  },
+);

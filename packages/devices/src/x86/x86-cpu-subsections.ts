@@ -17,29 +17,9 @@
  * "cpu/msr_hwcr" (later); the x86_64 build has no "cpu/efer32" (32-bit
  * targets only). "cpu/nested_state" is only ever sent by KVM.
  */
-import {
-  array,
-  i64,
-  named,
-  struct,
-  subsection,
-  u16,
-  u32,
-  u64,
-  u8,
-  u8Array,
-  vmsd,
-  type SubsectionNeeded,
-  type VmStateObject,
-} from "@qber/vmstate";
+import { array, i64, named, struct, subsection, u16, u32, u64, u8, u8Array, vmsd, type SubsectionNeeded, type VmStateObject } from "@qber/vmstate";
 import type { TObject, TOptional, TSchema } from "typebox";
-import {
-  bndRegDescription,
-  hi16ZmmRegDescription,
-  kvmNestedStateDescription,
-  lbrRecordDescription,
-  zmmhRegDescription,
-} from "./x86-cpu-structs.js";
+import { bndRegDescription, hi16ZmmRegDescription, kvmNestedStateDescription, lbrRecordDescription, zmmhRegDescription } from "./x86-cpu-structs.js";
 
 /** hflags bit: the vCPU runs a nested (SVM) guest. */
 export const HF_GUEST_MASK = 1 << 21;
@@ -57,11 +37,13 @@ type Obj = VmStateObject;
 const sub = (s: Obj, key: string): Obj | undefined => s[key] as Obj | undefined;
 const nonZero = (v: unknown): boolean => (typeof v === "bigint" ? v !== 0n : typeof v === "number" ? v !== 0 : false);
 /** `needed` for a subsection whose own values decide: present and any listed value non-zero. */
-const anyNonZero = (key: string): SubsectionNeeded => (s) => {
-  const o = sub(s, key);
-  if (o === undefined) return false;
-  return Object.values(o).some((v) => (Array.isArray(v) ? v.some(nonZero) : nonZero(v)));
-};
+const anyNonZero =
+  (key: string): SubsectionNeeded =>
+  (s) => {
+    const o = sub(s, key);
+    if (o === undefined) return false;
+    return Object.values(o).some((v) => (Array.isArray(v) ? v.some(nonZero) : nonZero(v)));
+  };
 
 /** A version-1 subsection of "cpu" holding the given fields. */
 function cpuSub<P extends Record<string, TSchema>>(name: string, fields: P, needed?: SubsectionNeeded): TOptional<TObject<P>> {
@@ -70,12 +52,17 @@ function cpuSub<P extends Record<string, TSchema>>(name: string, fields: P, need
 
 export const x86CpuSubsections = {
   /** Pending vs injected exception, sent only while a nested guest has an exception pending. */
-  exception_info: cpuSub("exception_info", {
-    exception_pending: named("env.exception_pending", u8()),
-    exception_injected: named("env.exception_injected", u8()),
-    exception_has_payload: named("env.exception_has_payload", u8()),
-    exception_payload: named("env.exception_payload", u64()),
-  }, (s) => sub(s, "exception_info") !== undefined && nonZero(sub(s, "exception_info")?.["exception_pending"]) && ((s["hflags"] as number) & HF_GUEST_MASK) !== 0),
+  exception_info: cpuSub(
+    "exception_info",
+    {
+      exception_pending: named("env.exception_pending", u8()),
+      exception_injected: named("env.exception_injected", u8()),
+      exception_has_payload: named("env.exception_has_payload", u8()),
+      exception_payload: named("env.exception_payload", u64()),
+    },
+    (s) =>
+      sub(s, "exception_info") !== undefined && nonZero(sub(s, "exception_info")?.["exception_pending"]) && ((s["hflags"] as number) & HF_GUEST_MASK) !== 0,
+  ),
   /** KVM async page fault MSR. */
   async_pf_msr: cpuSub("async_pf_msr", { async_pf_en_msr: named("env.async_pf_en_msr", u64()) }, anyNonZero("async_pf_msr")),
   /** KVM async page fault interrupt MSR. */
@@ -93,11 +80,15 @@ export const x86CpuSubsections = {
     return o !== undefined && o["poll_control_msr"] !== 1n;
   }),
   /** Last x87 opcode, instruction pointer and data pointer. */
-  fpop_ip_dp: cpuSub("fpop_ip_dp", {
-    fpop: named("env.fpop", u16()),
-    fpip: named("env.fpip", u64()),
-    fpdp: named("env.fpdp", u64()),
-  }, anyNonZero("fpop_ip_dp")),
+  fpop_ip_dp: cpuSub(
+    "fpop_ip_dp",
+    {
+      fpop: named("env.fpop", u16()),
+      fpip: named("env.fpip", u64()),
+      fpdp: named("env.fpdp", u64()),
+    },
+    anyNonZero("fpop_ip_dp"),
+  ),
   /** IA32_TSC_ADJUST. */
   msr_tsc_adjust: cpuSub("msr_tsc_adjust", { tsc_adjust: named("env.tsc_adjust", u64()) }, anyNonZero("msr_tsc_adjust")),
   /** IA32_TSC_DEADLINE. */
@@ -108,34 +99,50 @@ export const x86CpuSubsections = {
     return o !== undefined && o["msr_ia32_misc_enable"] !== MSR_IA32_MISC_ENABLE_DEFAULT;
   }),
   /** IA32_FEATURE_CONTROL. */
-  msr_ia32_feature_control: cpuSub("msr_ia32_feature_control", { msr_ia32_feature_control: named("env.msr_ia32_feature_control", u64()) }, anyNonZero("msr_ia32_feature_control")),
+  msr_ia32_feature_control: cpuSub(
+    "msr_ia32_feature_control",
+    { msr_ia32_feature_control: named("env.msr_ia32_feature_control", u64()) },
+    anyNonZero("msr_ia32_feature_control"),
+  ),
   /** Architectural PMU: global control/status, fixed and general-purpose counters and event selectors. */
-  msr_architectural_pmu: cpuSub("msr_architectural_pmu", {
-    msr_fixed_ctr_ctrl: named("env.msr_fixed_ctr_ctrl", u64()),
-    msr_global_ctrl: named("env.msr_global_ctrl", u64()),
-    msr_global_status: named("env.msr_global_status", u64()),
-    msr_global_ovf_ctrl: named("env.msr_global_ovf_ctrl", u64()),
-    msr_fixed_counters: named("env.msr_fixed_counters", array(u64(), MAX_FIXED_COUNTERS)),
-    msr_gp_counters: named("env.msr_gp_counters", array(u64(), MAX_GP_COUNTERS)),
-    msr_gp_evtsel: named("env.msr_gp_evtsel", array(u64(), MAX_GP_COUNTERS)),
-  }, anyNonZero("msr_architectural_pmu")),
+  msr_architectural_pmu: cpuSub(
+    "msr_architectural_pmu",
+    {
+      msr_fixed_ctr_ctrl: named("env.msr_fixed_ctr_ctrl", u64()),
+      msr_global_ctrl: named("env.msr_global_ctrl", u64()),
+      msr_global_status: named("env.msr_global_status", u64()),
+      msr_global_ovf_ctrl: named("env.msr_global_ovf_ctrl", u64()),
+      msr_fixed_counters: named("env.msr_fixed_counters", array(u64(), MAX_FIXED_COUNTERS)),
+      msr_gp_counters: named("env.msr_gp_counters", array(u64(), MAX_GP_COUNTERS)),
+      msr_gp_evtsel: named("env.msr_gp_evtsel", array(u64(), MAX_GP_COUNTERS)),
+    },
+    anyNonZero("msr_architectural_pmu"),
+  ),
   /** MPX: four bound registers, BNDCFGU, BNDSTATUS and IA32_BNDCFGS. */
-  mpx: cpuSub("mpx", {
-    bnd_regs: named("env.bnd_regs", array(struct(bndRegDescription), 4)),
-    bndcs_cfgu: named("env.bndcs_regs.cfgu", u64()),
-    bndcs_sts: named("env.bndcs_regs.sts", u64()),
-    msr_bndcfgs: named("env.msr_bndcfgs", u64()),
-  }, (s) => {
-    const o = sub(s, "mpx");
-    if (o === undefined) return false;
-    const regs = o["bnd_regs"] as readonly { lb: bigint; ub: bigint }[];
-    return regs.some((r) => r.lb !== 0n || r.ub !== 0n) || nonZero(o["bndcs_cfgu"]) || nonZero(o["bndcs_sts"]) || nonZero(o["msr_bndcfgs"]);
-  }),
+  mpx: cpuSub(
+    "mpx",
+    {
+      bnd_regs: named("env.bnd_regs", array(struct(bndRegDescription), 4)),
+      bndcs_cfgu: named("env.bndcs_regs.cfgu", u64()),
+      bndcs_sts: named("env.bndcs_regs.sts", u64()),
+      msr_bndcfgs: named("env.msr_bndcfgs", u64()),
+    },
+    (s) => {
+      const o = sub(s, "mpx");
+      if (o === undefined) return false;
+      const regs = o["bnd_regs"] as readonly { lb: bigint; ub: bigint }[];
+      return regs.some((r) => r.lb !== 0n || r.ub !== 0n) || nonZero(o["bndcs_cfgu"]) || nonZero(o["bndcs_sts"]) || nonZero(o["msr_bndcfgs"]);
+    },
+  ),
   /** Hyper-V guest OS id and hypercall page MSRs. */
-  msr_hyperv_hypercall: cpuSub("msr_hyperv_hypercall", {
-    msr_hv_guest_os_id: named("env.msr_hv_guest_os_id", u64()),
-    msr_hv_hypercall: named("env.msr_hv_hypercall", u64()),
-  }, anyNonZero("msr_hyperv_hypercall")),
+  msr_hyperv_hypercall: cpuSub(
+    "msr_hyperv_hypercall",
+    {
+      msr_hv_guest_os_id: named("env.msr_hv_guest_os_id", u64()),
+      msr_hv_hypercall: named("env.msr_hv_hypercall", u64()),
+    },
+    anyNonZero("msr_hyperv_hypercall"),
+  ),
   /** Hyper-V virtual APIC assist page MSR. */
   msr_hyperv_vapic: cpuSub("msr_hyperv_vapic", { msr_hv_vapic: named("env.msr_hv_vapic", u64()) }, anyNonZero("msr_hyperv_vapic")),
   /** Hyper-V reference TSC page MSR. */
@@ -145,34 +152,50 @@ export const x86CpuSubsections = {
   /** Hyper-V VP runtime; QEMU also requires the hv-runtime enlightenment (not migrated): no test. */
   msr_hyperv_runtime: cpuSub("msr_hyperv_runtime", { msr_hv_runtime: named("env.msr_hv_runtime", u64()) }),
   /** Hyper-V SynIC control, event and message pages, and the 16 SINT registers. */
-  msr_hyperv_synic: cpuSub("msr_hyperv_synic", {
-    msr_hv_synic_control: named("env.msr_hv_synic_control", u64()),
-    msr_hv_synic_evt_page: named("env.msr_hv_synic_evt_page", u64()),
-    msr_hv_synic_msg_page: named("env.msr_hv_synic_msg_page", u64()),
-    msr_hv_synic_sint: named("env.msr_hv_synic_sint", array(u64(), 16)),
-  }, anyNonZero("msr_hyperv_synic")),
+  msr_hyperv_synic: cpuSub(
+    "msr_hyperv_synic",
+    {
+      msr_hv_synic_control: named("env.msr_hv_synic_control", u64()),
+      msr_hv_synic_evt_page: named("env.msr_hv_synic_evt_page", u64()),
+      msr_hv_synic_msg_page: named("env.msr_hv_synic_msg_page", u64()),
+      msr_hv_synic_sint: named("env.msr_hv_synic_sint", array(u64(), 16)),
+    },
+    anyNonZero("msr_hyperv_synic"),
+  ),
   /** Hyper-V synthetic timers: four config and four count MSRs. */
-  msr_hyperv_stimer: cpuSub("msr_hyperv_stimer", {
-    msr_hv_stimer_config: named("env.msr_hv_stimer_config", array(u64(), 4)),
-    msr_hv_stimer_count: named("env.msr_hv_stimer_count", array(u64(), 4)),
-  }, anyNonZero("msr_hyperv_stimer")),
+  msr_hyperv_stimer: cpuSub(
+    "msr_hyperv_stimer",
+    {
+      msr_hv_stimer_config: named("env.msr_hv_stimer_config", array(u64(), 4)),
+      msr_hv_stimer_count: named("env.msr_hv_stimer_count", array(u64(), 4)),
+    },
+    anyNonZero("msr_hyperv_stimer"),
+  ),
   /** Hyper-V reenlightenment control and TSC emulation control/status. */
-  msr_hyperv_reenlightenment: cpuSub("msr_hyperv_reenlightenment", {
-    msr_hv_reenlightenment_control: named("env.msr_hv_reenlightenment_control", u64()),
-    msr_hv_tsc_emulation_control: named("env.msr_hv_tsc_emulation_control", u64()),
-    msr_hv_tsc_emulation_status: named("env.msr_hv_tsc_emulation_status", u64()),
-  }, anyNonZero("msr_hyperv_reenlightenment")),
+  msr_hyperv_reenlightenment: cpuSub(
+    "msr_hyperv_reenlightenment",
+    {
+      msr_hv_reenlightenment_control: named("env.msr_hv_reenlightenment_control", u64()),
+      msr_hv_tsc_emulation_control: named("env.msr_hv_tsc_emulation_control", u64()),
+      msr_hv_tsc_emulation_status: named("env.msr_hv_tsc_emulation_status", u64()),
+    },
+    anyNonZero("msr_hyperv_reenlightenment"),
+  ),
   /** AVX-512: opmask registers k0-k7, bits 256..511 of ZMM0-15, all of ZMM16-31. */
-  avx512: cpuSub("avx512", {
-    opmask_regs: named("env.opmask_regs", array(u64(), 8)),
-    zmmh_regs: named("env.xmm_regs", array(struct(zmmhRegDescription), 16)),
-    hi16_zmm_regs: named("env.xmm_regs", array(struct(hi16ZmmRegDescription), 16)),
-  }, (s) => {
-    const o = sub(s, "avx512");
-    if (o === undefined) return false;
-    const regs = [...(o["zmmh_regs"] as readonly Obj[]), ...(o["hi16_zmm_regs"] as readonly Obj[])];
-    return (o["opmask_regs"] as readonly bigint[]).some(nonZero) || regs.some((r) => Object.values(r).some(nonZero));
-  }),
+  avx512: cpuSub(
+    "avx512",
+    {
+      opmask_regs: named("env.opmask_regs", array(u64(), 8)),
+      zmmh_regs: named("env.xmm_regs", array(struct(zmmhRegDescription), 16)),
+      hi16_zmm_regs: named("env.xmm_regs", array(struct(hi16ZmmRegDescription), 16)),
+    },
+    (s) => {
+      const o = sub(s, "avx512");
+      if (o === undefined) return false;
+      const regs = [...(o["zmmh_regs"] as readonly Obj[]), ...(o["hi16_zmm_regs"] as readonly Obj[])];
+      return (o["opmask_regs"] as readonly bigint[]).some(nonZero) || regs.some((r) => Object.values(r).some(nonZero));
+    },
+  ),
   /** IA32_XSS. */
   xss: cpuSub("xss", { xss: named("env.xss", u64()) }, anyNonZero("xss")),
   /** UMWAIT control MSR. */
@@ -192,24 +215,32 @@ export const x86CpuSubsections = {
   /** IA32_MCG_EXT_CTL; QEMU also requires the lmce property (not migrated): no test. */
   mcg_ext_ctl: cpuSub("mcg_ext_ctl", { mcg_ext_ctl: named("env.mcg_ext_ctl", u64()) }),
   /** Intel Processor Trace MSRs (QEMU's subsection is "cpu/intel_pt"). */
-  intel_pt: cpuSub("intel_pt", {
-    msr_rtit_ctrl: named("env.msr_rtit_ctrl", u64()),
-    msr_rtit_status: named("env.msr_rtit_status", u64()),
-    msr_rtit_output_base: named("env.msr_rtit_output_base", u64()),
-    msr_rtit_output_mask: named("env.msr_rtit_output_mask", u64()),
-    msr_rtit_cr3_match: named("env.msr_rtit_cr3_match", u64()),
-    msr_rtit_addrs: named("env.msr_rtit_addrs", array(u64(), 8)),
-  }, anyNonZero("intel_pt")),
+  intel_pt: cpuSub(
+    "intel_pt",
+    {
+      msr_rtit_ctrl: named("env.msr_rtit_ctrl", u64()),
+      msr_rtit_status: named("env.msr_rtit_status", u64()),
+      msr_rtit_output_base: named("env.msr_rtit_output_base", u64()),
+      msr_rtit_output_mask: named("env.msr_rtit_output_mask", u64()),
+      msr_rtit_cr3_match: named("env.msr_rtit_cr3_match", u64()),
+      msr_rtit_addrs: named("env.msr_rtit_addrs", array(u64(), 8)),
+    },
+    anyNonZero("intel_pt"),
+  ),
   /** AMD VIRT_SPEC_CTRL (virtual SSBD). */
   virt_ssbd: cpuSub("virt_ssbd", { virt_ssbd: named("env.virt_ssbd", u64()) }, anyNonZero("virt_ssbd")),
   /**
    * Nested paging state of an SVM guest (TCG). QEMU spells the subsection
    * "cpu/svn_npt"; sent while hflags2 has the NPT bit.
    */
-  svn_npt: cpuSub("svn_npt", {
-    nested_cr3: named("env.nested_cr3", u64()),
-    nested_pg_mode: named("env.nested_pg_mode", u32()),
-  }, (s) => ((s["hflags2"] as number) & HF2_NPT_MASK) !== 0),
+  svn_npt: cpuSub(
+    "svn_npt",
+    {
+      nested_cr3: named("env.nested_cr3", u64()),
+      nested_pg_mode: named("env.nested_pg_mode", u32()),
+    },
+    (s) => ((s["hflags2"] as number) & HF2_NPT_MASK) !== 0,
+  ),
   /** SVM virtual interrupt control of a nested guest; TCG only. */
   svm_guest: cpuSub("svm_guest", { int_ctl: named("env.int_ctl", u32()) }, anyNonZero("svm_guest")),
   /** KVM's nested virtualization state (VMX or SVM blob); KVM only. */

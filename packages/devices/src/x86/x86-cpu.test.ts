@@ -68,13 +68,25 @@ describe("cpu subsections", () => {
     const nested = vmdesc.subsections?.find((s) => s.vmsd_name === "cpu/nested_state")?.fields[0];
     expect(nested?.name).toBe("env.nested_state");
     expect(nested?.struct?.subsections?.[0]?.vmsd_name).toBe("cpu/kvm_nested_state/vmx");
-    expect(nested?.struct?.subsections?.[0]?.subsections?.[0]?.fields[0]).toMatchObject({ name: "data.vmx[0].vmcs12", type: "uint8", array_len: 4096, size: 1 });
+    expect(nested?.struct?.subsections?.[0]?.subsections?.[0]?.fields[0]).toMatchObject({
+      name: "data.vmx[0].vmcs12",
+      type: "uint8",
+      array_len: 4096,
+      size: 1,
+    });
     expect(validateState(x86CpuDescription, state)).toEqual([]);
   });
 
   it("are written in QEMU 7.2's order whatever the order of the state's keys", () => {
     expect(X86_CPU_SUBSECTIONS.length).toBe(43);
-    expect(X86_CPU_SUBSECTIONS.slice(0, 6)).toEqual(["exception_info", "async_pf_msr", "async_pf_int_msr", "async_pv_eoi_msr", "steal_time_msr", "poll_control_msr"]);
+    expect(X86_CPU_SUBSECTIONS.slice(0, 6)).toEqual([
+      "exception_info",
+      "async_pf_msr",
+      "async_pf_int_msr",
+      "async_pv_eoi_msr",
+      "steal_time_msr",
+      "poll_control_msr",
+    ]);
     expect(X86_CPU_SUBSECTIONS.slice(-6)).toEqual(["msr_tsx_ctrl", "intel_sgx", "pdptrs", "msr_xfd", "intel_amx_xtile", "arch_lbr", "triple_fault"].slice(-6));
     const { poll_control_msr, ...rest } = x86CpuDefaults();
     const state = { triple_fault: { triple_fault_pending: 1 }, ...rest, spec_ctrl: { spec_ctrl: 4n }, poll_control_msr } as X86CpuState;
@@ -122,9 +134,9 @@ describe("cpu bounds", () => {
       "cpu: field interrupt_injected must be <= 255",
       "cpu: field exception_nr must be >= -1",
     ]);
-    expect(messages({ ...d, arch_lbr: { msr_lbr_ctl: 0n, msr_lbr_depth: 33n, lbr_records: Array.from({ length: 32 }, () => ({ from: 0n, to: 0n, info: 0n })) } })).toEqual([
-      "cpu: field arch_lbr.msr_lbr_depth must be <= 32 (maximum)",
-    ]);
+    expect(
+      messages({ ...d, arch_lbr: { msr_lbr_ctl: 0n, msr_lbr_depth: 33n, lbr_records: Array.from({ length: 32 }, () => ({ from: 0n, to: 0n, info: 0n })) } }),
+    ).toEqual(["cpu: field arch_lbr.msr_lbr_depth must be <= 32 (maximum)"]);
     const nested = { flags: 0, format: 2, size: 64 };
     expect(messages({ ...d, nested_state: { nested_state: nested } })).toEqual([
       "cpu: field nested_state.nested_state.format must be <= 1",

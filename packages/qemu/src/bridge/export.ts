@@ -23,7 +23,15 @@ import { defaultRegistry } from "@qber/devices";
 import { writeConfiguration } from "./configuration.js";
 import { ReservedName, type StreamInfo, decodeStreamInfo, isReservedSection } from "@qber/core";
 import { ContainerOutput } from "../containers/container-output.js";
-import { type LibvirtFormat, type LibvirtSave, buildLibvirtSave, compressionOf, parseLibvirtHeader, parseLibvirtSave, rebuildLibvirtSave } from "../containers/libvirt-save.js";
+import {
+  type LibvirtFormat,
+  type LibvirtSave,
+  buildLibvirtSave,
+  compressionOf,
+  parseLibvirtHeader,
+  parseLibvirtSave,
+  rebuildLibvirtSave,
+} from "../containers/libvirt-save.js";
 
 export interface ExportOptions {
   /**
@@ -82,7 +90,8 @@ class Exporter {
       // Small batches: each becomes one buffer of QEMU records, so memory stays low.
       for await (const s of readSections(source, undefined, { batchSize: 256, ...(this.options.limits ? { limits: this.options.limits } : {}) })) {
         this.options.onProgress?.(s.offset);
-        if (!this.decided) this.decide(s.kind === "full" && isReservedSection(s.section) && s.section.name === ReservedName.libvirtSave ? s.section : undefined);
+        if (!this.decided)
+          this.decide(s.kind === "full" && isReservedSection(s.section) && s.section.name === ReservedName.libvirtSave ? s.section : undefined);
         if (s.kind === "min") await this.ramIteration(s);
         else this.full(s.section);
         await w.flushIfFull();
@@ -112,7 +121,10 @@ class Exporter {
     }
     if (choice === "keep" && !save) return;
     const format: LibvirtFormat = choice === "keep" ? save!.header.format : choice;
-    if (format === "sparse") throw new QberEncodeError("qber does not write libvirt's sparse (mapped-ram) format: choose another with --format (raw, gzip, bzip2, xz, lzop, zstd) or qemu");
+    if (format === "sparse")
+      throw new QberEncodeError(
+        "qber does not write libvirt's sparse (mapped-ram) format: choose another with --format (raw, gzip, bzip2, xz, lzop, zstd) or qemu",
+      );
     let prefix: Uint8Array;
     if (save) prefix = rebuildLibvirtSave(save, { format, ...(this.options.xml !== undefined ? { xml: this.options.xml } : {}) });
     else if (this.options.xml !== undefined) prefix = buildLibvirtSave(this.options.xml, undefined, { littleEndian: true, wasRunning: true, format });
@@ -160,7 +172,11 @@ class Exporter {
       w.sectionStart("start", id, s.name, Number(s.instanceId), Number(s.versionId));
       const extras = new Map((this.info.ramBlocks ?? []).map((b) => [b.name, b]));
       const blocks: RamBlock[] = c.value.blocks.map((b) => ({ name: b.name, length: Number(b.len), ...extras.get(b.name) }));
-      w.bytes(writeRamRecords([{ kind: "mem-size", total: Number(c.value.totalram), blocks }, { kind: "eos" }], this.ram, { ignoreShared: blocks.some((b) => b.mrAddr !== undefined) }));
+      w.bytes(
+        writeRamRecords([{ kind: "mem-size", total: Number(c.value.totalram), blocks }, { kind: "eos" }], this.ram, {
+          ignoreShared: blocks.some((b) => b.mrAddr !== undefined),
+        }),
+      );
       this.footer(id);
       return;
     }

@@ -125,7 +125,10 @@ class Importer {
           const entries = await readConfiguration(r);
           const capabilities = configurationCapabilities(entries);
           if (capabilities.includes("mapped-ram")) {
-            r.fail("a mapped-ram stream (QEMU 9.0+ file migration) keeps its pages at file offsets: qber reads it from its file, not from a stream", rec.offset);
+            r.fail(
+              "a mapped-ram stream (QEMU 9.0+ file migration) keeps its pages at file offsets: qber reads it from its file, not from a stream",
+              rec.offset,
+            );
           }
           this.ignoreShared = capabilities.includes("x-ignore-shared");
           this.context.useConfiguration(entries);
@@ -191,7 +194,12 @@ class Importer {
     if (memSize?.kind !== "mem-size") return r.fail("RAM setup section without its block list", h.offset);
     await r.footer(h.sectionId);
     const extras = memSize.blocks.filter((b) => b.mrAddr !== undefined || b.pageSize !== undefined);
-    if (extras.length > 0) this.ramBlockExtras = extras.map((b) => ({ name: b.name, ...(b.mrAddr === undefined ? {} : { mrAddr: b.mrAddr }), ...(b.pageSize === undefined ? {} : { pageSize: b.pageSize }) }));
+    if (extras.length > 0)
+      this.ramBlockExtras = extras.map((b) => ({
+        name: b.name,
+        ...(b.mrAddr === undefined ? {} : { mrAddr: b.mrAddr }),
+        ...(b.pageSize === undefined ? {} : { pageSize: b.pageSize }),
+      }));
     await this.writeStreamInfo();
     await this.write({
       kind: "full",
@@ -283,13 +291,17 @@ class Importer {
     const limit = this.options.maxDeviceState ?? 256 * 1024 * 1024;
     const bytes = await r.r.rest(limit);
     // More than `limit` bytes: a limit error (raised with --max-device-state).
-    if (bytes === undefined) throw new QberLimitError("device state", limit + 1, limit, { offset: start, expected: "a larger maxDeviceState (--max-device-state)" });
+    if (bytes === undefined)
+      throw new QberLimitError("device state", limit + 1, limit, { offset: start, expected: "a larger maxDeviceState (--max-device-state)" });
     const at = findVmdescRecord(bytes);
     const vmdescBytes = at >= 0 ? bytes.subarray(at + 5) : undefined;
     this.tailHadVmdesc = vmdescBytes !== undefined;
     if (vmdescBytes !== undefined) this.context.useVmdesc(parseVmdesc(vmdescBytes));
     const tail: Tail = { bytes, start, vmdescBytes };
-    const tr = new LegacyReader(new ChunkReader([bytes], start), this.options.maxVmdescLength === undefined ? {} : { maxVmdescLength: this.options.maxVmdescLength });
+    const tr = new LegacyReader(
+      new ChunkReader([bytes], start),
+      this.options.maxVmdescLength === undefined ? {} : { maxVmdescLength: this.options.maxVmdescLength },
+    );
     tr.footers = r.footers;
     let header = first;
     let sawEof = first === undefined;
@@ -341,7 +353,14 @@ class Importer {
     await this.writeStreamInfo();
     if (tail.vmdescBytes !== undefined) await this.writeVmdesc(tail.vmdescBytes);
     this.devices.push({ name, instanceId: h.instanceId!, decodedBy: decoded.by });
-    await this.write({ kind: "full", name, sectionId: BigInt(h.sectionId), instanceId: info.instanceId, versionId: info.versionId, contents: decoded.contents });
+    await this.write({
+      kind: "full",
+      name,
+      sectionId: BigInt(h.sectionId),
+      instanceId: info.instanceId,
+      versionId: info.versionId,
+      contents: decoded.contents,
+    });
   }
 
   /** A section nobody can parse ends at its footer: the first `7e id` that a record follows. */

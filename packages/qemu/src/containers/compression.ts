@@ -59,7 +59,10 @@ interface Pipe {
 /** A missing decompressor: not a fault of the input. */
 export class MissingProgramError extends Error {
   override readonly name = "MissingProgramError";
-  constructor(readonly program: string, apt: string | undefined) {
+  constructor(
+    readonly program: string,
+    apt: string | undefined,
+  ) {
     super(`${program}: program not found on PATH; it is needed to read and write ${program}-compressed data${apt ? ` (Debian package ${apt})` : ""}`);
   }
 }
@@ -144,7 +147,10 @@ export async function* decompress(compression: Compression, source: AsyncIterabl
   const fail = (e: unknown): Error => {
     if (e instanceof MissingProgramError || (e as { name?: string }).name === "QberDecodeError") return e as Error;
     return containerError(
-      new QberDecodeError(`${at.name}: corrupt or truncated ${compression} data (${(e as Error).message}); ${produced} bytes had been decompressed`, { offset: at.offset, cause: e }),
+      new QberDecodeError(`${at.name}: corrupt or truncated ${compression} data (${(e as Error).message}); ${produced} bytes had been decompressed`, {
+        offset: at.offset,
+        cause: e,
+      }),
     );
   };
   let done = false;
@@ -162,7 +168,12 @@ export async function* decompress(compression: Compression, source: AsyncIterabl
         (x: unknown) => x,
       );
       if (sourceError !== undefined) throw sourceError;
-      throw fail(await pipe.finished.then(() => e, (pe: unknown) => pe));
+      throw fail(
+        await pipe.finished.then(
+          () => e,
+          (pe: unknown) => pe,
+        ),
+      );
     }
     done = true;
   } finally {
@@ -186,13 +197,19 @@ export function compressor(compression: Compression, write: (chunk: Uint8Array) 
     for await (const chunk of pipe.output as AsyncIterable<Uint8Array>) await write(chunk);
   })();
   pumped.catch(() => undefined);
-  const failure = (e: unknown): Error => (e instanceof MissingProgramError ? e : new Error(`${compression} compression failed: ${(e as Error).message}`, { cause: e }));
+  const failure = (e: unknown): Error =>
+    e instanceof MissingProgramError ? e : new Error(`${compression} compression failed: ${(e as Error).message}`, { cause: e });
   return {
     async write(chunk) {
       try {
         await writeChunk(pipe.input, chunk);
       } catch (e) {
-        throw failure(await pipe.finished.then(() => e, (pe: unknown) => pe));
+        throw failure(
+          await pipe.finished.then(
+            () => e,
+            (pe: unknown) => pe,
+          ),
+        );
       }
     },
     async finish() {

@@ -148,7 +148,22 @@ export interface DomainSummary {
   readonly vcpus: number | undefined;
 }
 
-const UNITS: Record<string, number> = { b: 1, bytes: 1, k: 1024, kib: 1024, kb: 1000, m: 1 << 20, mib: 1 << 20, mb: 1e6, g: 1 << 30, gib: 1 << 30, gb: 1e9, t: 2 ** 40, tib: 2 ** 40, tb: 1e12 };
+const UNITS: Record<string, number> = {
+  b: 1,
+  bytes: 1,
+  k: 1024,
+  kib: 1024,
+  kb: 1000,
+  m: 1 << 20,
+  mib: 1 << 20,
+  mb: 1e6,
+  g: 1 << 30,
+  gib: 1 << 30,
+  gb: 1e9,
+  t: 2 ** 40,
+  tib: 2 ** 40,
+  tb: 1e12,
+};
 
 function child(e: XmlElement | undefined, name: string): XmlElement | undefined {
   return e?.children.find((c) => c.name === name);

@@ -63,11 +63,18 @@ export function compressionOf(format: LibvirtFormat): Compression | undefined {
  */
 export function parseLibvirtHeader(head: Uint8Array, name: string, available: number | undefined): LibvirtSaveHeader {
   if (head.length < LIBVIRT_HEADER_SIZE) {
-    throw containerError(new QberDecodeError(`${name}: libvirt save image header is ${LIBVIRT_HEADER_SIZE} bytes; the input has ${head.length}`, { offset: head.length, incomplete: true }));
+    throw containerError(
+      new QberDecodeError(`${name}: libvirt save image header is ${LIBVIRT_HEADER_SIZE} bytes; the input has ${head.length}`, {
+        offset: head.length,
+        incomplete: true,
+      }),
+    );
   }
   const magic = Buffer.from(head.subarray(0, 16)).toString("latin1");
   if (magic === PARTIAL) {
-    throw containerError(new QberDecodeError(`${name}: incomplete libvirt save image (magic "${PARTIAL}": libvirt had not finished writing it)`, { offset: 0 }));
+    throw containerError(
+      new QberDecodeError(`${name}: incomplete libvirt save image (magic "${PARTIAL}": libvirt had not finished writing it)`, { offset: 0 }),
+    );
   }
   if (magic !== MAGIC) throw containerError(new QberDecodeError(`${name}: not a libvirt save image`, { offset: 0, expected: `"${MAGIC}"` }));
   const view = new DataView(head.buffer, head.byteOffset, LIBVIRT_HEADER_SIZE);
@@ -75,14 +82,21 @@ export function parseLibvirtHeader(head: Uint8Array, name: string, available: nu
   if (view.getUint32(16, true) > VERSION) littleEndian = false;
   const u32 = (at: number): number => view.getUint32(at, littleEndian);
   const version = u32(16);
-  if (version > VERSION || version === 0) throw containerError(new QberDecodeError(`${name}: libvirt save image version ${view.getUint32(16, true)} is not known`, { offset: 16, expected: "version 1 or 2" }));
+  if (version > VERSION || version === 0)
+    throw containerError(
+      new QberDecodeError(`${name}: libvirt save image version ${view.getUint32(16, true)} is not known`, { offset: 16, expected: "version 1 or 2" }),
+    );
   const dataLen = u32(20);
   const formatNumber = u32(28);
   const format = LIBVIRT_FORMATS[formatNumber];
-  if (format === undefined) throw containerError(new QberDecodeError(`${name}: unknown libvirt save image format ${formatNumber}`, { offset: 28, expected: "0 (raw) to 6 (sparse)" }));
-  if (dataLen > MAX_LIBVIRT_DATA) throw containerError(new QberDecodeError(`${name}: libvirt metadata length ${dataLen} is over the limit of ${MAX_LIBVIRT_DATA} bytes`, { offset: 20 }));
+  if (format === undefined)
+    throw containerError(new QberDecodeError(`${name}: unknown libvirt save image format ${formatNumber}`, { offset: 28, expected: "0 (raw) to 6 (sparse)" }));
+  if (dataLen > MAX_LIBVIRT_DATA)
+    throw containerError(new QberDecodeError(`${name}: libvirt metadata length ${dataLen} is over the limit of ${MAX_LIBVIRT_DATA} bytes`, { offset: 20 }));
   if (available !== undefined && LIBVIRT_HEADER_SIZE + dataLen > available) {
-    throw containerError(new QberDecodeError(`${name}: libvirt metadata length ${dataLen} runs past the end of the input (${available} bytes)`, { offset: 20, incomplete: true }));
+    throw containerError(
+      new QberDecodeError(`${name}: libvirt metadata length ${dataLen} runs past the end of the input (${available} bytes)`, { offset: 20, incomplete: true }),
+    );
   }
   const cookieOffset = version >= 2 ? u32(32) : 0;
   if (cookieOffset >= Math.max(dataLen, 1) && cookieOffset !== 0) {
@@ -94,7 +108,8 @@ export function parseLibvirtHeader(head: Uint8Array, name: string, available: nu
 /** A NUL-terminated UTF-8 string at `at` of the metadata. */
 function cString(data: Uint8Array, at: number, end: number, what: string, name: string): string {
   const nul = data.indexOf(0, at);
-  if (nul < 0 || nul >= end) throw containerError(new QberDecodeError(`${name}: the ${what} is not NUL-terminated within its ${end - at} bytes`, { offset: LIBVIRT_HEADER_SIZE + at }));
+  if (nul < 0 || nul >= end)
+    throw containerError(new QberDecodeError(`${name}: the ${what} is not NUL-terminated within its ${end - at} bytes`, { offset: LIBVIRT_HEADER_SIZE + at }));
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(data.subarray(at, nul));
   } catch {
@@ -106,7 +121,9 @@ function cString(data: Uint8Array, at: number, end: number, what: string, name: 
 export function parseLibvirtSave(bytes: Uint8Array, header: LibvirtSaveHeader, name: string): LibvirtSave {
   const data = bytes.subarray(LIBVIRT_HEADER_SIZE, LIBVIRT_HEADER_SIZE + header.dataLen);
   if (data.length < header.dataLen) {
-    throw containerError(new QberDecodeError(`${name}: the input ends inside the libvirt metadata (${header.dataLen} bytes)`, { offset: bytes.length, incomplete: true }));
+    throw containerError(
+      new QberDecodeError(`${name}: the input ends inside the libvirt metadata (${header.dataLen} bytes)`, { offset: bytes.length, incomplete: true }),
+    );
   }
   const xmlEnd = header.cookieOffset === 0 ? data.length : header.cookieOffset;
   const xml = cString(data, 0, xmlEnd, "domain XML", name);
@@ -141,7 +158,11 @@ export function rebuildLibvirtSave(save: LibvirtSave, options: RebuildOptions): 
 }
 
 /** A new header and metadata: XML, cookie, then libvirt's 64 KiB of padding. */
-export function buildLibvirtSave(xml: string, cookie: string | undefined, header: Pick<LibvirtSaveHeader, "littleEndian" | "wasRunning" | "format">): Uint8Array {
+export function buildLibvirtSave(
+  xml: string,
+  cookie: string | undefined,
+  header: Pick<LibvirtSaveHeader, "littleEndian" | "wasRunning" | "format">,
+): Uint8Array {
   parseXml(xml, "domain XML");
   const enc = new TextEncoder();
   const x = enc.encode(xml);

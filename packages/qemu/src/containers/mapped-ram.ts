@@ -80,7 +80,17 @@ function withoutCapability(entries: readonly VmStateEntry[]): VmStateEntry[] | u
     if (kept.length === caps.value.length) return [s];
     found = true;
     // QEMU writes the capabilities subsection only when there are capabilities to list.
-    return kept.length === 0 ? [] : [{ ...s, contents: [{ kind: "int" as const, value: BigInt(kept.length) }, { kind: "array" as const, value: kept }] }];
+    return kept.length === 0
+      ? []
+      : [
+          {
+            ...s,
+            contents: [
+              { kind: "int" as const, value: BigInt(kept.length) },
+              { kind: "array" as const, value: kept },
+            ],
+          },
+        ];
   });
   if (!found) return undefined;
   return value.length === 0 ? [entries[0]!, entries[1]!] : [entries[0]!, entries[1]!, { kind: "subsecl", value }];
@@ -148,14 +158,25 @@ export async function readMappedRam(fh: RandomAccess, fileSize: number, name: st
     const where = at + h;
     if (version !== 1) fail(name, `block ${block}: mapped-ram header version ${version}`, where);
     if (length === 0 || length > total) fail(name, `block ${block}: length ${length} is not within the memory size left (${total})`, at + 1 + len);
-    if (!(pageSize >= 512 && pageSize <= 1 << 21 && (pageSize & (pageSize - 1)) === 0) || length % pageSize !== 0) fail(name, `block ${block}: page size ${pageSize}`, where + 4);
+    if (!(pageSize >= 512 && pageSize <= 1 << 21 && (pageSize & (pageSize - 1)) === 0) || length % pageSize !== 0)
+      fail(name, `block ${block}: page size ${pageSize}`, where + 4);
     const pages = length / pageSize;
     const bitmapBytes = Math.ceil(pages / 64) * 8;
     // Both offsets 0: a block QEMU does not migrate (shared memory with x-ignore-shared); the stream goes straight on.
     const skipped = bitmapOffset === 0 && pagesOffset === 0;
     // QEMU lays out header, bitmap, pages in that order, forward: so the stream moves on and every block costs file bytes.
-    if (!skipped && (bitmapOffset < where + HEADER_SIZE || bitmapOffset + bitmapBytes > fileSize || pagesOffset < bitmapOffset + bitmapBytes || pagesOffset + length > fileSize)) {
-      fail(name, `block ${block}: its bitmap (at ${bitmapOffset}) or pages (at ${pagesOffset}, ${length} bytes) are outside the file (${fileSize} bytes) or before its header`, where + 12);
+    if (
+      !skipped &&
+      (bitmapOffset < where + HEADER_SIZE ||
+        bitmapOffset + bitmapBytes > fileSize ||
+        pagesOffset < bitmapOffset + bitmapBytes ||
+        pagesOffset + length > fileSize)
+    ) {
+      fail(
+        name,
+        `block ${block}: its bitmap (at ${bitmapOffset}) or pages (at ${pagesOffset}, ${length} bytes) are outside the file (${fileSize} bytes) or before its header`,
+        where + 12,
+      );
     }
     w.countedString(block);
     w.be64(length);

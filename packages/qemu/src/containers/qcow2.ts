@@ -120,7 +120,8 @@ export async function readQcow2(fh: RandomAccess, fileSize: number, name: string
     const diskSize = extraSize >= 16 ? offset64(x.getBigUint64(8), name, `snapshot ${i} disk size`, at + 48) : size;
     const icount = extraSize >= 24 ? x.getBigInt64(16) : undefined;
     // savevm writes every byte of the state into clusters of its own: a state larger than the file cannot be.
-    if (vmStateSize > fileSize) fail(name, `snapshot ${i} VM state size ${vmStateSize} is larger than the file (${fileSize} bytes)`, at + (extraSize >= 8 ? 40 : 32));
+    if (vmStateSize > fileSize)
+      fail(name, `snapshot ${i} VM state size ${vmStateSize} is larger than the file (${fileSize} bytes)`, at + (extraSize >= 8 ? 40 : 32));
     if (l1Size > 0 && (l1TableOffset % clusterSize !== 0 || l1TableOffset + l1Size * 8 > fileSize)) {
       fail(name, `snapshot ${i} L1 table (${l1Size} entries at ${l1TableOffset}) is outside the file or unaligned`, at);
     }
@@ -151,20 +152,30 @@ export function chooseSnapshot(image: Qcow2Image, wanted: string | undefined, na
   if (wanted !== undefined) {
     const s = image.snapshots.find((x) => x.id === wanted) ?? image.snapshots.find((x) => x.tag === wanted);
     if (!s) throw containerError(new QberDecodeError(`${name}: no snapshot with ID or tag ${JSON.stringify(wanted)}; it has ${list || "none"}`, {}));
-    if (s.vmStateSize === 0) throw containerError(new QberDecodeError(`${name}: snapshot ${s.id} (${JSON.stringify(s.tag)}) has no VM state (a disk-only snapshot)`, {}));
+    if (s.vmStateSize === 0)
+      throw containerError(new QberDecodeError(`${name}: snapshot ${s.id} (${JSON.stringify(s.tag)}) has no VM state (a disk-only snapshot)`, {}));
     return s;
   }
   const withState = image.snapshots.filter((s) => s.vmStateSize > 0);
   if (withState.length === 1) return withState[0]!;
-  if (withState.length === 0) throw containerError(new QberDecodeError(`${name}: qcow2 image with no snapshot holding VM state${list ? ` (it has ${list})` : ""}`, {}));
-  throw containerError(new QberDecodeError(`${name}: qcow2 image with ${withState.length} snapshots holding VM state; choose one with --snapshot ID|TAG: ${list}`, {}));
+  if (withState.length === 0)
+    throw containerError(new QberDecodeError(`${name}: qcow2 image with no snapshot holding VM state${list ? ` (it has ${list})` : ""}`, {}));
+  throw containerError(
+    new QberDecodeError(`${name}: qcow2 image with ${withState.length} snapshots holding VM state; choose one with --snapshot ID|TAG: ${list}`, {}),
+  );
 }
 
 /**
  * The VM state of a snapshot, streamed cluster by cluster through its L1 and
  * L2 tables. Holds one L2 table and one run of clusters at a time.
  */
-export async function* readVmState(fh: RandomAccess, fileSize: number, image: Qcow2Image, snapshot: Qcow2Snapshot, name: string): AsyncGenerator<Uint8Array, void, undefined> {
+export async function* readVmState(
+  fh: RandomAccess,
+  fileSize: number,
+  image: Qcow2Image,
+  snapshot: Qcow2Snapshot,
+  name: string,
+): AsyncGenerator<Uint8Array, void, undefined> {
   const clusterBits = image.clusterBits;
   const clusterSize = 2 ** clusterBits;
   const entryBytes = image.extendedL2 ? 16 : 8;
@@ -186,7 +197,8 @@ export async function* readVmState(fh: RandomAccess, fileSize: number, image: Qc
       const l1e = new DataView((await readAt(fh, l1At, 8)).buffer).getBigUint64(0);
       const l2Offset = Number(l1e & OFFSET_MASK);
       if (l2Offset === 0) fail(name, `${stateOffset(g)}: no L2 table (L1 entry ${l1i} is unallocated)`, l1At);
-      if (l2Offset % clusterSize !== 0 || l2Offset + clusterSize > fileSize) fail(name, `${stateOffset(g)}: L2 table at ${l2Offset} is outside the file or unaligned`, l1At);
+      if (l2Offset % clusterSize !== 0 || l2Offset + clusterSize > fileSize)
+        fail(name, `${stateOffset(g)}: L2 table at ${l2Offset} is outside the file or unaligned`, l1At);
       const t = await readAt(fh, l2Offset, clusterSize);
       l2 = new DataView(t.buffer, t.byteOffset, t.length);
       l2Index = l1i;
@@ -199,7 +211,8 @@ export async function* readVmState(fh: RandomAccess, fileSize: number, image: Qc
     const take = Math.min(clusterSize - within, end - g);
     if (entry & COMPRESSED) fail(name, `${stateOffset(g)} is in a compressed cluster, which savevm never writes`, l2At + entryAt);
     const host = Number(entry & OFFSET_MASK);
-    if (host % clusterSize !== 0 || host + within + take > fileSize) fail(name, `${stateOffset(g)}: cluster at ${host} is outside the file (${fileSize} bytes) or unaligned`, l2At + entryAt);
+    if (host % clusterSize !== 0 || host + within + take > fileSize)
+      fail(name, `${stateOffset(g)}: cluster at ${host} is outside the file (${fileSize} bytes) or unaligned`, l2At + entryAt);
     let bytes: Uint8Array;
     if (image.extendedL2) {
       const bitmap = l2!.getBigUint64(entryAt + 8);
@@ -236,7 +249,10 @@ function sizeToString(n: number): string {
     i++;
   }
   if (i === 0) return `${n} B`;
-  return `${v.toPrecision(3).replace(/(\.\d*?)0+$/, "$1").replace(/\.$/, "")} ${units[i]}`;
+  return `${v
+    .toPrecision(3)
+    .replace(/(\.\d*?)0+$/, "$1")
+    .replace(/\.$/, "")} ${units[i]}`;
 }
 
 function pad2(n: number): string {

@@ -42,7 +42,9 @@ const SNIFF = 16;
 const MAX_DEPTH = 2;
 
 function notASnapshot(name: string, head: Uint8Array, inside: boolean): QberDecodeError {
-  const got = Buffer.from(head.subarray(0, 4)).toString("hex").replace(/(..)(?!$)/g, "$1 ");
+  const got = Buffer.from(head.subarray(0, 4))
+    .toString("hex")
+    .replace(/(..)(?!$)/g, "$1 ");
   return new QberDecodeError(
     `${name}: ${inside ? "the container holds no snapshot: " : ""}not a qber file (7f cd c5 51) nor a QEMU migration stream ("QEVM", 51 45 56 4d)${inside ? "" : ", nor a libvirt save image, a qcow2 image or a gzip/bzip2/xz/lzop/zstd-compressed stream"}; it starts with ${got || "nothing"}`,
     {},
@@ -67,7 +69,13 @@ interface Found {
  * What a stream holds, given its first bytes: the snapshot, or a container
  * opened. `available` is the stream's length when known (a file's size).
  */
-async function unwrap(name: string, stream: AsyncIterable<Uint8Array>, available: number | undefined, depth: number, outer: readonly Container[]): Promise<Found> {
+async function unwrap(
+  name: string,
+  stream: AsyncIterable<Uint8Array>,
+  available: number | undefined,
+  depth: number,
+  outer: readonly Container[],
+): Promise<Found> {
   const { head, source, close } = await peekStream(stream, SNIFF);
   try {
     return await openContents(name, head, source, available, depth, outer);
@@ -79,7 +87,14 @@ async function unwrap(name: string, stream: AsyncIterable<Uint8Array>, available
 }
 
 /** What a stream that starts with `head` holds. */
-async function openContents(name: string, head: Uint8Array, source: AsyncGenerator<Uint8Array>, available: number | undefined, depth: number, outer: readonly Container[]): Promise<Found> {
+async function openContents(
+  name: string,
+  head: Uint8Array,
+  source: AsyncGenerator<Uint8Array>,
+  available: number | undefined,
+  depth: number,
+  outer: readonly Container[],
+): Promise<Found> {
   const format = sniffFormat(head);
   if (format) return { format, source, size: available, containers: outer };
   if (depth >= MAX_DEPTH) throw notASnapshot(name, head, true);
@@ -94,7 +109,10 @@ async function openContents(name: string, head: Uint8Array, source: AsyncGenerat
     const dataOffset = LIBVIRT_HEADER_SIZE + header.dataLen;
     const container: Container = { kind: "libvirt-save", save, dataOffset };
     if (header.format === "sparse") {
-      throw new QberDecodeError(`${name}: a libvirt save image in the sparse format (QEMU's mapped-ram layout) is read by position: give its file, not a stream`, { offset: 28 });
+      throw new QberDecodeError(
+        `${name}: a libvirt save image in the sparse format (QEMU's mapped-ram layout) is read by position: give its file, not a stream`,
+        { offset: 28 },
+      );
     }
     const compression = compressionOf(header.format);
     const inner = compression ? decompressed(name, compression, meta.rest, dataOffset) : meta.rest;

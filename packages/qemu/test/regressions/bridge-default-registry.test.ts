@@ -35,6 +35,9 @@ it("with the defaults, import decodes devices by their models", async () => {
 
 it("a section written by a model, exported without it, names the mismatch", async () => {
   const ber = await collect((sink) => importQemuStream([fixture("pc-addons.mig")], sink));
-  const e = await exportQemuStream([ber], () => undefined, { registry: emptyRegistry }).then(() => undefined, (x: unknown) => x);
+  const e = await exportQemuStream([ber], () => undefined, { registry: emptyRegistry }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
   expect(e).toMatchObject({ name: "QberDecodeError", message: expect.stringMatching(/more than memory hotplug state has fields/) });
 });

@@ -14,6 +14,14 @@ import { defaultRegistry } from "@qber/devices";
 const mig = new Uint8Array(readFileSync(fileURLToPath(new URL("../../../../fixtures/qemu-7.2/pc-never-run.mig", import.meta.url))));
 
 it.each([275846, 275864])("pc-never-run.mig cut at %i, before a section footer, is incomplete", async (cut) => {
-  const e = await importQemuStream([mig.subarray(0, cut)], discardSink, { registry: defaultRegistry }).then(() => undefined, (x: unknown) => x);
-  expect(e).toMatchObject({ name: "QberDecodeError", incomplete: true, offset: cut, message: expect.stringMatching(/ends where the footer of section 2 belongs/) });
+  const e = await importQemuStream([mig.subarray(0, cut)], discardSink, { registry: defaultRegistry }).then(
+    () => undefined,
+    (x: unknown) => x,
+  );
+  expect(e).toMatchObject({
+    name: "QberDecodeError",
+    incomplete: true,
+    offset: cut,
+    message: expect.stringMatching(/ends where the footer of section 2 belongs/),
+  });
 });

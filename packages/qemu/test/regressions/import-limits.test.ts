@@ -17,7 +17,10 @@ const mig = new Uint8Array(readFileSync(fileURLToPath(new URL("../../../../fixtu
 
 describe("importer limits", () => {
   it("maxDeviceState: a typed error naming the option; the default lets the fixture through", async () => {
-    const e = await importQemuStream(mig, discardSink, { registry: devicesRegistry, maxDeviceState: 1024 }).then(() => undefined, (x: unknown) => x);
+    const e = await importQemuStream(mig, discardSink, { registry: devicesRegistry, maxDeviceState: 1024 }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(isQberError(e, "QberLimitError"), String(e)).toBe(true);
     expect(e).toMatchObject({ limit: "device state", max: 1024 });
     expect((e as Error).message).toMatch(/--max-device-state/);
@@ -25,7 +28,10 @@ describe("importer limits", () => {
   });
 
   it("maxVmdescLength: a QberLimitError, raised through ImportOptions", async () => {
-    const e = await importQemuStream(mig, discardSink, { registry: devicesRegistry, maxVmdescLength: 1000 }).then(() => undefined, (x: unknown) => x);
+    const e = await importQemuStream(mig, discardSink, { registry: devicesRegistry, maxVmdescLength: 1000 }).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(isQberError(e, "QberLimitError"), String(e)).toBe(true);
     expect(e).toMatchObject({ limit: "vmdesc length", max: 1000 });
     await importQemuStream(mig, discardSink, { registry: devicesRegistry, maxVmdescLength: 1024 * 1024 });

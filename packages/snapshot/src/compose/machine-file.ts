@@ -37,10 +37,13 @@ export const machineFileSchema = Type.Object(
       }),
     ),
     entry: Type.Optional(address),
-    cpu: Type.Optional(Type.Record(Type.String(), Type.Unknown(), { description: "overrides of CPU 0's state (the `cpu` section), in the JSON form of `qber schema cpu`" })),
+    cpu: Type.Optional(
+      Type.Record(Type.String(), Type.Unknown(), { description: "overrides of CPU 0's state (the `cpu` section), in the JSON form of `qber schema cpu`" }),
+    ),
     devices: Type.Optional(
       Type.Record(Type.String({ minLength: 1 }), Type.Record(Type.String(), Type.Unknown()), {
-        description: "overrides of device state by address, in each device's JSON form: NAME (an idstr or vmsd name that has one instance), NAME#N (instance N) or NAME#* (every instance)",
+        description:
+          "overrides of device state by address, in each device's JSON form: NAME (an idstr or vmsd name that has one instance), NAME#N (instance N) or NAME#* (every instance)",
       }),
     ),
     now: Type.Optional(Type.String({ format: "date-time", description: "the RTC's time at power-on (default 2000-01-01T00:00:00Z)" })),

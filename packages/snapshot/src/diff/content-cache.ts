@@ -142,4 +142,3 @@ export class ContentCache {
     this.dropped.delete(key);
   }
 }
-

@@ -196,7 +196,8 @@ export function diffSummaries(a: SnapshotSummary, b: SnapshotSummary, options: P
   const ramOnlyInB = b.ram.filter((r) => !blocksA.has(r.name)).map((r) => ({ name: r.name, pages: r.pages, length: r.length ?? null }));
   const pagesChanged = blocks.reduce((n, d) => n + d.differentPages, 0);
   const ramBlocksChanged = blocks.filter((d) => d.differentPages > 0).length;
-  const identical = changed.length === 0 && onlyInA.length === 0 && onlyInB.length === 0 && ramBlocksChanged === 0 && ramOnlyInA.length === 0 && ramOnlyInB.length === 0;
+  const identical =
+    changed.length === 0 && onlyInA.length === 0 && onlyInB.length === 0 && ramBlocksChanged === 0 && ramOnlyInA.length === 0 && ramOnlyInB.length === 0;
   return {
     schemaVersion: 1,
     identical,

@@ -29,6 +29,5 @@ export {
   ZERO_PAGE_DIGEST,
   pageDigest,
   summarizeSnapshot,
-
 } from "./summary.js";
 export { type DiffTextOptions, SHORT_BYTES, renderDiffText } from "./text.js";

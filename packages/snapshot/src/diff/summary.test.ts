@@ -17,7 +17,14 @@ async function file(pages: readonly RamPage[]): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   const w = new SectionWriter((c) => void parts.push(c.slice()));
   const len = BigInt(3000 * PAGE_SIZE);
-  await w.writeSection({ kind: "full", name: "ram", sectionId: 2n, instanceId: 0n, versionId: 4n, contents: { kind: "ramblid", value: { totalram: len, blocks: [{ name: "pc.ram", len }] } } });
+  await w.writeSection({
+    kind: "full",
+    name: "ram",
+    sectionId: 2n,
+    instanceId: 0n,
+    versionId: 4n,
+    contents: { kind: "ramblid", value: { totalram: len, blocks: [{ name: "pc.ram", len }] } },
+  });
   w.beginMin(2n);
   w.beginBlock("pc.ram");
   for (const p of pages) await w.writePage(p);

@@ -94,9 +94,6 @@ export interface SummarizeOptions {
 
 export const DEFAULT_XBZRLE_CACHE_BYTES = 256 * 1024 * 1024;
 
-
-
-
 /**
  * A block's summary as a RAM sink: the page applier tells it each page's
  * kind and final contents, of which it keeps the digest; contents are kept
@@ -218,7 +215,14 @@ export async function summarizeSnapshot(source: ByteSource, options: SummarizeOp
   const { blocks } = await ram.finish();
   const summaries = blocks.map((b, i): RamBlockSummary => {
     const sink = sinks[i]!;
-    return { name: b.name, length: b.length, pages: sink.kinds.length, kinds: sink.kinds, digests: sink.digests, records: { zero: b.stats.compr, full: b.stats.fullpage, xbzrle: b.stats.xbzrle, hook: b.stats.hook } };
+    return {
+      name: b.name,
+      length: b.length,
+      pages: sink.kinds.length,
+      kinds: sink.kinds,
+      digests: sink.digests,
+      records: { zero: b.stats.compr, full: b.stats.fullpage, xbzrle: b.stats.xbzrle, hook: b.stats.hook },
+    };
   });
   return { sections, states, ram: summaries, guestPhysical: guest.result(context.machineType), bytes: end };
 }

@@ -12,26 +12,65 @@ import type { SectionState, SnapshotSummary } from "./summary.js";
 import { renderDiffText } from "./text.js";
 
 const seg = vmsd({ name: "seg", version: 1 }, { base: u64(), limit: u32() });
-const dev = vmsd({ name: "dev", version: 1 }, {
-  ctrl: u32(),
-  small: u8(),
-  delta: i32(),
-  mac: buffer(6),
-  table: buffer(64),
-  segs: array(struct(seg), 2),
-  words: array(u16(), 3),
-});
+const dev = vmsd(
+  { name: "dev", version: 1 },
+  {
+    ctrl: u32(),
+    small: u8(),
+    delta: i32(),
+    mac: buffer(6),
+    table: buffer(64),
+    segs: array(struct(seg), 2),
+    words: array(u16(), 3),
+  },
+);
 
-const state = (fields: unknown, described = true): SectionState => ({ name: "dev", instance: 0, version: 1, kind: "device", decodedBy: "plugin", fields, ...(described ? { description: dev } : {}) });
-const summary = (s: SectionState): SnapshotSummary => ({ sections: [], states: [s], ram: [], guestPhysical: { error: "no configuration section naming the machine type" }, bytes: 0 });
+const state = (fields: unknown, described = true): SectionState => ({
+  name: "dev",
+  instance: 0,
+  version: 1,
+  kind: "device",
+  decodedBy: "plugin",
+  fields,
+  ...(described ? { description: dev } : {}),
+});
+const summary = (s: SectionState): SnapshotSummary => ({
+  sections: [],
+  states: [s],
+  ram: [],
+  guestPhysical: { error: "no configuration section naming the machine type" },
+  bytes: 0,
+});
 
 const table = (edit: (b: Buffer) => void) => {
   const b = Buffer.alloc(64);
   edit(b);
   return b.toString("hex");
 };
-const a = { ctrl: 31, small: 3, delta: -5, mac: "525400123456", table: table(() => undefined), segs: [{ base: "983040", limit: 65535 }, { base: "0", limit: 0 }], words: [1, 2, 3] };
-const b = { ctrl: 4096, small: 4, delta: 7, mac: "525400123457", table: table((x) => x.fill(0xff, 16, 19)), segs: [{ base: "4294901760", limit: 65535 }, { base: "0", limit: 0 }], words: [1, 2, 0xbeef] };
+const a = {
+  ctrl: 31,
+  small: 3,
+  delta: -5,
+  mac: "525400123456",
+  table: table(() => undefined),
+  segs: [
+    { base: "983040", limit: 65535 },
+    { base: "0", limit: 0 },
+  ],
+  words: [1, 2, 3],
+};
+const b = {
+  ctrl: 4096,
+  small: 4,
+  delta: 7,
+  mac: "525400123457",
+  table: table((x) => x.fill(0xff, 16, 19)),
+  segs: [
+    { base: "4294901760", limit: 65535 },
+    { base: "0", limit: 0 },
+  ],
+  words: [1, 2, 0xbeef],
+};
 
 describe("field types from a description", () => {
   it("follows fields, array indexes, structs and quoted keys to a leaf", () => {
@@ -72,6 +111,8 @@ describe("renderDiffText by field type", () => {
   it("byte strings of different lengths say both lengths", () => {
     const longer = { ...b, table: b.table + "00".repeat(8) };
     const d2 = diffSummaries(summary(state(a)), summary(state(longer)));
-    expect(renderDiffText(d2, { summaries: [summary(state(a)), summary(state(longer))] })).toContain("  table: 64 -> 72 bytes, 3 of the first 64 differ, first at byte 0x10\n");
+    expect(renderDiffText(d2, { summaries: [summary(state(a)), summary(state(longer))] })).toContain(
+      "  table: 64 -> 72 bytes, 3 of the first 64 differ, first at byte 0x10\n",
+    );
   });
 });

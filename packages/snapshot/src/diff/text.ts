@@ -101,9 +101,11 @@ export function renderDiffText(d: SnapshotDiff, options: DiffTextOptions = {}): 
   for (const r of d.ram.blocks) {
     if (r.differentPages === 0) continue;
     const sizes = r.pages.a === r.pages.b ? `${r.pages.a} pages` : `${r.pages.a} -> ${r.pages.b} pages`;
-    lines.push(`RAM ${r.name}: ${r.differentPages} of ${Math.max(r.pages.a, r.pages.b)} pages differ (${sizes}, ${r.ranges.length} range${r.ranges.length === 1 ? "" : "s"})`);
+    lines.push(
+      `RAM ${r.name}: ${r.differentPages} of ${Math.max(r.pages.a, r.pages.b)} pages differ (${sizes}, ${r.ranges.length} range${r.ranges.length === 1 ? "" : "s"})`,
+    );
     for (const g of r.ranges.slice(0, maxRanges)) lines.push(`  ${g.start}-${g.end} (${g.pages} page${g.pages === 1 ? "" : "s"})`);
     if (r.ranges.length > maxRanges) lines.push(`  ... and ${r.ranges.length - maxRanges} more ranges (see --json)`);
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }

@@ -140,12 +140,13 @@ function placedSink(file: OutputFile, places: readonly Placement[]): RamBlockSin
       for (const r of runs(offset, into.length)) {
         const dst = into.subarray(r.at - offset, r.at - offset + r.n);
         if (r.place) file.read(r.place.fileOffset + (r.at - r.place.offset), dst);
-        else for (let p = r.at; p < r.at + r.n; p += PAGE) {
-          const page = aside.get(p);
-          const d = into.subarray(p - offset, p - offset + PAGE);
-          if (page) d.set(page.subarray(0, d.length));
-          else d.fill(0);
-        }
+        else
+          for (let p = r.at; p < r.at + r.n; p += PAGE) {
+            const page = aside.get(p);
+            const d = into.subarray(p - offset, p - offset + PAGE);
+            if (page) d.set(page.subarray(0, d.length));
+            else d.fill(0);
+          }
       }
     },
   };

@@ -10,7 +10,9 @@ describe("elfCoreLayout: QEMU 7.2's core layout", () => {
   const h = Buffer.from(l.headers);
   it("header, section headers at 64, program headers at 192, notes, memory, then .shstrtab", () => {
     expect([h.readUInt16LE(16), h.readUInt16LE(18), h.readBigUInt64LE(32), h.readBigUInt64LE(40)]).toEqual([4, EM_X86_64, 192n, 64n]);
-    expect([h.readUInt16LE(52), h.readUInt16LE(54), h.readUInt16LE(56), h.readUInt16LE(58), h.readUInt16LE(60), h.readUInt16LE(62)]).toEqual([8, 56, 3, 64, 2, 1]);
+    expect([h.readUInt16LE(52), h.readUInt16LE(54), h.readUInt16LE(56), h.readUInt16LE(58), h.readUInt16LE(60), h.readUInt16LE(62)]).toEqual([
+      8, 56, 3, 64, 2, 1,
+    ]);
     expect(l.notesOffset).toBe(0x168);
     expect(l.rangeOffsets).toEqual([0x7c8, 0x100007c8]);
     expect(l.trailerOffset).toBe(0x100407c8);
@@ -19,7 +21,16 @@ describe("elfCoreLayout: QEMU 7.2's core layout", () => {
   });
   it("PT_LOAD: vaddr = paddr, filesz = memsz, flags and align 0", () => {
     const p = 192 + 2 * 56;
-    expect([h.readUInt32LE(p), h.readUInt32LE(p + 4), h.readBigUInt64LE(p + 8), h.readBigUInt64LE(p + 16), h.readBigUInt64LE(p + 24), h.readBigUInt64LE(p + 32), h.readBigUInt64LE(p + 40), h.readBigUInt64LE(p + 48)]).toEqual([1, 0, 0x100007c8n, 0xfffc0000n, 0xfffc0000n, 0x40000n, 0x40000n, 0n]);
+    expect([
+      h.readUInt32LE(p),
+      h.readUInt32LE(p + 4),
+      h.readBigUInt64LE(p + 8),
+      h.readBigUInt64LE(p + 16),
+      h.readBigUInt64LE(p + 24),
+      h.readBigUInt64LE(p + 32),
+      h.readBigUInt64LE(p + 40),
+      h.readBigUInt64LE(p + 48),
+    ]).toEqual([1, 0, 0x100007c8n, 0xfffc0000n, 0xfffc0000n, 0x40000n, 0x40000n, 0n]);
   });
   it("the .shstrtab section header points at the trailer", () => {
     const s = 128;

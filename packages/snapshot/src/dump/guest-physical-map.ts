@@ -165,7 +165,9 @@ const isFwCfgBlock = (name: string): boolean => name.startsWith("/rom@");
 function checkBlocks(blocks: ReadonlyMap<string, number>, placed: readonly string[], unmapped: readonly string[]): void {
   const unknown = [...blocks.keys()].filter((n) => !placed.includes(n) && !unmapped.includes(n) && !isFwCfgBlock(n));
   if (unknown.length > 0) {
-    throw new GuestMapError(`RAM block${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")}: where the guest sees ${unknown.length > 1 ? "them" : "it"} (device BARs, VGA windows) is not modelled, so the guest-physical map would be wrong`);
+    throw new GuestMapError(
+      `RAM block${unknown.length > 1 ? "s" : ""} ${unknown.map((n) => JSON.stringify(n)).join(", ")}: where the guest sees ${unknown.length > 1 ? "them" : "it"} (device BARs, VGA windows) is not modelled, so the guest-physical map would be wrong`,
+    );
   }
 }
 
@@ -179,7 +181,10 @@ function x86Map(family: "pc" | "q35", input: MachineMapInput): GuestRange[] {
   const { blocks, machineType } = input;
   checkBlocks(blocks, ["pc.ram", "pc.bios", "pc.rom"], []);
   const config = input.hostBridgeConfig;
-  if (!config || config.length < 256) throw new GuestMapError(`no ${family === "pc" ? "i440FX" : "mch"} host bridge section with its PCI config space: the PAM registers decide what 0xc0000-0xfffff shows`);
+  if (!config || config.length < 256)
+    throw new GuestMapError(
+      `no ${family === "pc" ? "i440FX" : "mch"} host bridge section with its PCI config space: the PAM registers decide what 0xc0000-0xfffff shows`,
+    );
   const ramSize = blockLength(blocks, "pc.ram");
   const biosSize = blockLength(blocks, "pc.bios");
   const romSize = blocks.get("pc.rom");
@@ -209,7 +214,8 @@ function x86Map(family: "pc" | "q35", input: MachineMapInput): GuestRange[] {
   }
 
   if (family === "q35") {
-    if (config[MCH_F_SMBASE] !== 0) throw new GuestMapError(`q35 SMBASE register (mch config 0x9c) is 0x${config[MCH_F_SMBASE]!.toString(16)}: the SMRAM-at-SMBASE window is not modelled`);
+    if (config[MCH_F_SMBASE] !== 0)
+      throw new GuestMapError(`q35 SMBASE register (mch config 0x9c) is 0x${config[MCH_F_SMBASE]!.toString(16)}: the SMRAM-at-SMBASE window is not modelled`);
     const esmramc = config[MCH_ESMRAMC]!;
     if (esmramc & 1) {
       const tseg = [1 * MiB, 2 * MiB, 8 * MiB, extTsegBytes(machineType)][(esmramc >> 1) & 3]!;

@@ -69,7 +69,8 @@ export async function readMachineState(source: ByteSource, options: MachineState
   const cpus = new Map<bigint, CpuRegisters>();
   const decode = (sec: SecFull, offset: number): unknown => {
     const d = context.decode(sec);
-    if (d.by === "blob") throw new QberDecodeError(`${sec.name} (instance ${sec.instanceId}): cannot decode${d.error ? `: ${d.error.reason}` : ""}`, { offset });
+    if (d.by === "blob")
+      throw new QberDecodeError(`${sec.name} (instance ${sec.instanceId}): cannot decode${d.error ? `: ${d.error.reason}` : ""}`, { offset });
     return d.state;
   };
   for await (const s of readSections(source, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
@@ -79,11 +80,11 @@ export async function readMachineState(source: ByteSource, options: MachineState
     if (kind === "ram-setup" && sec.contents.kind === "ramblid") {
       blocks = new Map(sec.contents.value.blocks.map((b) => [b.name, Number(b.len)]));
     } else if (kind !== "device") {
-      continue;
     } else if (sec.name === "cpu") {
       const state = decode(sec, s.offset) as Obj;
       if ("env.xregs" in state) cpus.set(sec.instanceId, { arch: "aarch64", regs: armRegisters(state, s) });
-      else if (Array.isArray(state["regs"]) && Array.isArray(state["segs"])) cpus.set(sec.instanceId, { arch: "x86", regs: state as unknown as X86CpuRegisters });
+      else if (Array.isArray(state["regs"]) && Array.isArray(state["segs"]))
+        cpus.set(sec.instanceId, { arch: "x86", regs: state as unknown as X86CpuRegisters });
       else throw new QberDecodeError(`cpu (instance ${sec.instanceId}): neither the typed x86 model nor an aarch64 layout read it`, s);
     } else if (isHostBridge(sec.name)) {
       hostBridgeConfig = pciConfig(decode(sec, s.offset));

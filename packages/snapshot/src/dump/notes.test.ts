@@ -9,7 +9,14 @@ const reset = (): X86CpuRegisters => ({
   eip: 0xfff0n,
   eflags: 2n,
   hflags: 0,
-  segs: [seg(0, 0n, 0xffff, 0x9300), seg(0xf000, 0xffff0000n, 0xffff, 0x9b00), seg(0, 0n, 0xffff, 0x9300), seg(0, 0n, 0xffff, 0x9300), seg(0, 0n, 0xffff, 0x9300), seg(0, 0n, 0xffff, 0x9300)],
+  segs: [
+    seg(0, 0n, 0xffff, 0x9300),
+    seg(0xf000, 0xffff0000n, 0xffff, 0x9b00),
+    seg(0, 0n, 0xffff, 0x9300),
+    seg(0, 0n, 0xffff, 0x9300),
+    seg(0, 0n, 0xffff, 0x9300),
+    seg(0, 0n, 0xffff, 0x9300),
+  ],
   ldt: seg(0, 0n, 0xffff, 0x8200),
   tr: seg(0, 0n, 0xffff, 0x8b00),
   gdt: seg(0),
@@ -28,7 +35,9 @@ describe("x86 notes (target/i386/arch_dump.c)", () => {
     expect(notes.length).toBe(2 * (20 + 144) + 2 * (20 + 440));
     const d = 20; // first descriptor
     expect([notes.readUInt32LE(4), notes.readUInt32LE(8), notes.readUInt32LE(d + 24)]).toEqual([144, 1, 1]);
-    expect([notes.readUInt32LE(d + 72 + 8), notes.readUInt32LE(d + 72 + 48), notes.readUInt16LE(d + 72 + 52), notes.readUInt32LE(d + 72 + 56)]).toEqual([0x60fb1, 0xfff0, 0xf000, 2]);
+    expect([notes.readUInt32LE(d + 72 + 8), notes.readUInt32LE(d + 72 + 48), notes.readUInt16LE(d + 72 + 52), notes.readUInt32LE(d + 72 + 56)]).toEqual([
+      0x60fb1, 0xfff0, 0xf000, 2,
+    ]);
     expect(notes.readUInt32LE(164 + d + 24)).toBe(2); // the second vCPU's pid
     const q = 2 * 164;
     expect(notes.subarray(q + 12, q + 17).toString("latin1")).toBe("QEMU\0");
@@ -43,19 +52,44 @@ describe("x86 notes (target/i386/arch_dump.c)", () => {
     const notes = x86Notes([c]);
     const r = 20 + 112;
     expect(notes.readUInt32LE(4)).toBe(336);
-    expect([notes.readBigUInt64LE(r), notes.readBigUInt64LE(r + 80), notes.readBigUInt64LE(r + 120), notes.readBigUInt64LE(r + 128), notes.readBigUInt64LE(r + 152)]).toEqual([16n, 1n, 0n, 0xffffffff81000000n, 5n]);
+    expect([
+      notes.readBigUInt64LE(r),
+      notes.readBigUInt64LE(r + 80),
+      notes.readBigUInt64LE(r + 120),
+      notes.readBigUInt64LE(r + 128),
+      notes.readBigUInt64LE(r + 152),
+    ]).toEqual([16n, 1n, 0n, 0xffffffff81000000n, 5n]);
   });
 });
 
 describe("aarch64 notes (target/arm/arch_dump.c)", () => {
-  const cpu = { xregs: Array.from({ length: 32 }, (_, i) => BigInt(i)), pc: 0x200n, pstate: 0x3c5, qregs: Array.from({ length: 32 }, (_, i) => [BigInt(i), BigInt(-i)] as const), fpscr: 0x08000000 | 0x00400000 };
+  const cpu = {
+    xregs: Array.from({ length: 32 }, (_, i) => BigInt(i)),
+    pc: 0x200n,
+    pstate: 0x3c5,
+    qregs: Array.from({ length: 32 }, (_, i) => [BigInt(i), BigInt(-i)] as const),
+    fpscr: 0x08000000 | 0x00400000,
+  };
   it("per vCPU NT_PRSTATUS (392 bytes) then NT_PRFPREG (528 bytes)", () => {
     const n = armNotes([cpu]);
     expect(n.length).toBe(20 + 392 + 20 + 528);
     const d = 20;
-    expect([n.readUInt32LE(d + 32), n.readBigUInt64LE(d + 112 + 8), n.readBigUInt64LE(d + 112 + 248), n.readBigUInt64LE(d + 112 + 256), n.readBigUInt64LE(d + 112 + 264), n.readUInt32LE(d + 384)]).toEqual([1, 1n, 31n, 0x200n, 0x3c5n, 1]);
+    expect([
+      n.readUInt32LE(d + 32),
+      n.readBigUInt64LE(d + 112 + 8),
+      n.readBigUInt64LE(d + 112 + 248),
+      n.readBigUInt64LE(d + 112 + 256),
+      n.readBigUInt64LE(d + 112 + 264),
+      n.readUInt32LE(d + 384),
+    ]).toEqual([1, 1n, 31n, 0x200n, 0x3c5n, 1]);
     const f = 20 + 392 + 20;
-    expect([n.readUInt32LE(20 + 392 + 8), n.readBigUInt64LE(f + 16), n.readBigUInt64LE(f + 24), n.readUInt32LE(f + 512), n.readUInt32LE(f + 516)]).toEqual([2, 1n, 2n ** 64n - 1n, 0x08000000, 0x00400000]);
+    expect([n.readUInt32LE(20 + 392 + 8), n.readBigUInt64LE(f + 16), n.readBigUInt64LE(f + 24), n.readUInt32LE(f + 512), n.readUInt32LE(f + 516)]).toEqual([
+      2,
+      1n,
+      2n ** 64n - 1n,
+      0x08000000,
+      0x00400000,
+    ]);
   });
   it("refuses a vCPU in AArch32 state", () => {
     expect(() => armNotes([{ ...cpu, pstate: 0x1d3 }])).toThrow(/AArch32/);

@@ -59,11 +59,33 @@ function prstatus64(c: X86CpuRegisters, pid: number): Buffer {
   const d = Buffer.alloc(336);
   d.writeUInt32LE(pid, 32);
   const values = [
-    reg(c, 15), reg(c, 14), reg(c, 13), reg(c, 12), reg(c, RBP), reg(c, RBX), reg(c, 11), reg(c, 10),
-    reg(c, 9), reg(c, 8), reg(c, RAX), reg(c, RCX), reg(c, RDX), reg(c, RSI), reg(c, RDI), 0n,
-    c.eip, BigInt(seg(c, CS).selector), c.eflags, reg(c, RSP), BigInt(seg(c, SS).selector),
-    seg(c, FS).base, seg(c, GS).base,
-    BigInt(seg(c, DS).selector), BigInt(seg(c, ES).selector), BigInt(seg(c, FS).selector), BigInt(seg(c, GS).selector),
+    reg(c, 15),
+    reg(c, 14),
+    reg(c, 13),
+    reg(c, 12),
+    reg(c, RBP),
+    reg(c, RBX),
+    reg(c, 11),
+    reg(c, 10),
+    reg(c, 9),
+    reg(c, 8),
+    reg(c, RAX),
+    reg(c, RCX),
+    reg(c, RDX),
+    reg(c, RSI),
+    reg(c, RDI),
+    0n,
+    c.eip,
+    BigInt(seg(c, CS).selector),
+    c.eflags,
+    reg(c, RSP),
+    BigInt(seg(c, SS).selector),
+    seg(c, FS).base,
+    seg(c, GS).base,
+    BigInt(seg(c, DS).selector),
+    BigInt(seg(c, ES).selector),
+    BigInt(seg(c, FS).selector),
+    BigInt(seg(c, GS).selector),
   ];
   values.forEach((v, i) => d.writeBigUInt64LE(BigInt.asUintN(64, v), 112 + 8 * i));
   return d;

@@ -1,2 +1,2 @@
 export { type InspectReport, type InspectedRamBlock, type InspectOptions, inspectFile } from "./inspect-file.js";
-export { type InspectedSection, type DecodedByName } from "./inspected-section.js";
+export type { InspectedSection, DecodedByName } from "./inspected-section.js";

@@ -79,7 +79,15 @@ export async function inspectFile(source: ByteSource, options: InspectOptions = 
     schemaVersion: 2,
     format: "qber-ber",
     sections,
-    ram: blocks.map((b) => ({ name: b.name, length: b.length, pages: b.pagesReceived, zero: b.stats.compr, full: b.stats.fullpage, xbzrle: b.stats.xbzrle, hook: b.stats.hook })),
+    ram: blocks.map((b) => ({
+      name: b.name,
+      length: b.length,
+      pages: b.pagesReceived,
+      zero: b.stats.compr,
+      full: b.stats.fullpage,
+      xbzrle: b.stats.xbzrle,
+      hook: b.stats.hook,
+    })),
     guestPhysical: guest.result(context.machineType),
   };
 }

@@ -12,7 +12,17 @@
  * them as `rawMins` records their bytes (as hex). `decodeToJsonFile` runs
  * that second pass itself when the input can be read again.
  */
-import { type ByteSink, type ByteSource, type DecodeLimits, FramedWriter, QberDecodeError, type Registry, emptyRegistry, encodeValue, readSections } from "@qber/core";
+import {
+  type ByteSink,
+  type ByteSource,
+  type DecodeLimits,
+  FramedWriter,
+  QberDecodeError,
+  type Registry,
+  emptyRegistry,
+  encodeValue,
+  readSections,
+} from "@qber/core";
 import { defaultRegistry } from "@qber/devices";
 import { SnapshotContext } from "@qber/qemu/classify";
 import { JSON_FORMAT, JSON_FORMAT_VERSION, type JsonSecFull, type Lengths, hexOf, pretty, secFullToJson } from "./model.js";
@@ -125,112 +135,112 @@ export async function decodeToJson(source: ByteSource, sink: ByteSink, options: 
   }
 
   async function decodeSections(src: AsyncGenerator<Uint8Array, void, undefined>): Promise<DecodeJsonSummary> {
-  for await (const s of readSections(src, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
-    options.onProgress?.(s.offset);
+    for await (const s of readSections(src, emptyRegistry, options.limits ? { limits: options.limits } : {})) {
+      options.onProgress?.(s.offset);
+      out ??= await start();
+      await drainRaw(out, true);
+      await out.flush();
+      cmp.sync(s.offset, index);
+      keepFrom = s.offset;
+      await put(index === 0 ? "\n    " : ",\n    ");
+
+      if (s.kind === "full") {
+        const sec = s.section;
+        const bytes = window.slice(s.offset, s.offset + s.length);
+        const same = Buffer.compare(bytes, encodeValue("SecFull", sec)) === 0;
+        await out.raw(bytes);
+        let json: JsonSecFull = secFullToJson(sec);
+        if (!same) {
+          json = { ...json, raw: hexOf(bytes) };
+          rawCount++;
+        }
+        if (withFields && context.see(sec) === "device") json = { ...json, view: viewOf(context.decode(sec)) };
+        await put(pretty(json, "    "));
+      } else if (rawMins.has(index)) {
+        const span = rawMins.get(index)!;
+        if (span.offset !== s.offset) throw new QberDecodeError("the input changed between two decoding passes", { offset: s.offset });
+        rawCount++;
+        await put(`{\n      "type": "min",\n      "id": "${s.sectionId}",\n      "raw": [`);
+        pending = { at: s.offset, end: s.offset + span.length, first: true };
+        for await (const block of s.blocks) {
+          for await (const _batch of block.pages) await drainRaw(out, false);
+        }
+        await drainRaw(out, false);
+      } else {
+        mins.push({ index, offset: s.offset, section: s });
+        const minHeader = headerAt(window, s.offset);
+        const lengths: Lengths = minHeader.length < 0 ? "indefinite" : "definite";
+        if (lengths === "definite") {
+          const idAt = s.offset + minHeader.headerLength;
+          const id = headerAt(window, idAt);
+          const ramsec = headerAt(window, idAt + id.headerLength + Math.max(0, id.length));
+          out.beginMin(s.sectionId, lengths, { min: minHeader.length, ramsec: Math.max(0, ramsec.length) });
+        } else {
+          out.beginMin(s.sectionId, lengths);
+        }
+        // The rest of the section is read as pages and compared as it is
+        // rewritten: the window need not hold it back to its start.
+        keepFrom = Number.POSITIVE_INFINITY;
+        await put(`{\n      "type": "min",\n      "id": "${s.sectionId}",\n      "lengths": "${lengths}",\n      "blocks": [`);
+        let b = 0;
+        for await (const block of s.blocks) {
+          if (lengths === "definite") {
+            const bh = headerAt(window, block.offset);
+            const nameAt = block.offset + bh.headerLength;
+            const name = headerAt(window, nameAt);
+            const pagelist = name.length < 0 ? { length: 0 } : headerAt(window, nameAt + name.headerLength + name.length);
+            out.beginBlock(block.name, { block: Math.max(0, bh.length), pagelist: Math.max(0, pagelist.length) });
+          } else {
+            out.beginBlock(block.name);
+          }
+          await put(`${b++ === 0 ? "" : ","}\n        {\n          "name": ${JSON.stringify(block.name)},\n          "pages": [`);
+          let first = true;
+          for await (const batch of block.pages) {
+            const lines: string[] = [];
+            for (let i = 0; i < batch.length; i++) {
+              const p = batch.page(i);
+              const n = batch.addrNumber(i);
+              const addr = Number.isNaN(n) || n < 0 ? null : `0x${n.toString(16)}`;
+              let line: string;
+              if (p.kind === "hook") line = `{"kind":"hook"}`;
+              else if (p.kind === "compr") line = `{"kind":"compr","addr":"${addr ?? addrString(p.addr)}"}`;
+              else line = `{"kind":"${p.kind}","addr":"${addr ?? addrString(p.addr)}","data":"${hexOf(p.data)}"}`;
+              lines.push(`${first ? "" : ","}\n            ${line}`);
+              first = false;
+              const w = out.page(p);
+              if (w) await w;
+            }
+            await put(lines.join(""));
+          }
+          out.endBlock();
+          await put(`${first ? "]" : "\n          ]"}\n        }`);
+        }
+        out.endMin();
+        await put(`${b === 0 ? "]" : "\n      ]"}\n    }`);
+      }
+      index++;
+    }
+
     out ??= await start();
     await drainRaw(out, true);
-    await out.flush();
-    cmp.sync(s.offset, index);
-    keepFrom = s.offset;
-    await put(index === 0 ? "\n    " : ",\n    ");
+    await out.end();
+    cmp.sync(window.end, index);
+    await put(`${index === 0 ? "]" : "\n  ]"}\n}\n`);
+    await text.flush();
 
-    if (s.kind === "full") {
-      const sec = s.section;
-      const bytes = window.slice(s.offset, s.offset + s.length);
-      const same = Buffer.compare(bytes, encodeValue("SecFull", sec)) === 0;
-      await out.raw(bytes);
-      let json: JsonSecFull = secFullToJson(sec);
-      if (!same) {
-        json = { ...json, raw: hexOf(bytes) };
-        rawCount++;
+    const needed = new Map<number, SectionSpan>();
+    for (const m of cmp.mismatches) {
+      if (m.section < 0 || m.section >= index) {
+        throw new QberDecodeError(
+          `the ${m.section < 0 ? "file header" : "end of the file"} is not in a form qber writes (streaming or DER); the JSON form cannot reproduce it byte for byte`,
+          { offset: m.offset },
+        );
       }
-      if (withFields && context.see(sec) === "device") json = { ...json, view: viewOf(context.decode(sec)) };
-      await put(pretty(json, "    "));
-    } else if (rawMins.has(index)) {
-      const span = rawMins.get(index)!;
-      if (span.offset !== s.offset) throw new QberDecodeError("the input changed between two decoding passes", { offset: s.offset });
-      rawCount++;
-      await put(`{\n      "type": "min",\n      "id": "${s.sectionId}",\n      "raw": [`);
-      pending = { at: s.offset, end: s.offset + span.length, first: true };
-      for await (const block of s.blocks) {
-        for await (const _batch of block.pages) await drainRaw(out, false);
-      }
-      await drainRaw(out, false);
-    } else {
-      mins.push({ index, offset: s.offset, section: s });
-      const minHeader = headerAt(window, s.offset);
-      const lengths: Lengths = minHeader.length < 0 ? "indefinite" : "definite";
-      if (lengths === "definite") {
-        const idAt = s.offset + minHeader.headerLength;
-        const id = headerAt(window, idAt);
-        const ramsec = headerAt(window, idAt + id.headerLength + Math.max(0, id.length));
-        out.beginMin(s.sectionId, lengths, { min: minHeader.length, ramsec: Math.max(0, ramsec.length) });
-      } else {
-        out.beginMin(s.sectionId, lengths);
-      }
-      // The rest of the section is read as pages and compared as it is
-      // rewritten: the window need not hold it back to its start.
-      keepFrom = Number.POSITIVE_INFINITY;
-      await put(`{\n      "type": "min",\n      "id": "${s.sectionId}",\n      "lengths": "${lengths}",\n      "blocks": [`);
-      let b = 0;
-      for await (const block of s.blocks) {
-        if (lengths === "definite") {
-          const bh = headerAt(window, block.offset);
-          const nameAt = block.offset + bh.headerLength;
-          const name = headerAt(window, nameAt);
-          const pagelist = name.length < 0 ? { length: 0 } : headerAt(window, nameAt + name.headerLength + name.length);
-          out.beginBlock(block.name, { block: Math.max(0, bh.length), pagelist: Math.max(0, pagelist.length) });
-        } else {
-          out.beginBlock(block.name);
-        }
-        await put(`${b++ === 0 ? "" : ","}\n        {\n          "name": ${JSON.stringify(block.name)},\n          "pages": [`);
-        let first = true;
-        for await (const batch of block.pages) {
-          const lines: string[] = [];
-          for (let i = 0; i < batch.length; i++) {
-            const p = batch.page(i);
-            const n = batch.addrNumber(i);
-            const addr = Number.isNaN(n) || n < 0 ? null : `0x${n.toString(16)}`;
-            let line: string;
-            if (p.kind === "hook") line = `{"kind":"hook"}`;
-            else if (p.kind === "compr") line = `{"kind":"compr","addr":"${addr ?? addrString(p.addr)}"}`;
-            else line = `{"kind":"${p.kind}","addr":"${addr ?? addrString(p.addr)}","data":"${hexOf(p.data)}"}`;
-            lines.push(`${first ? "" : ","}\n            ${line}`);
-            first = false;
-            const w = out.page(p);
-            if (w) await w;
-          }
-          await put(lines.join(""));
-        }
-        out.endBlock();
-        await put(`${first ? "]" : "\n          ]"}\n        }`);
-      }
-      out.endMin();
-      await put(`${b === 0 ? "]" : "\n      ]"}\n    }`);
+      const min = mins.find((x) => x.index === m.section);
+      if (min === undefined) throw new QberDecodeError(`section ${m.section} did not re-encode to its own bytes`, { offset: m.offset });
+      needed.set(m.section, { offset: min.offset, length: min.section.length ?? 0 });
     }
-    index++;
-  }
-
-  out ??= await start();
-  await drainRaw(out, true);
-  await out.end();
-  cmp.sync(window.end, index);
-  await put(`${index === 0 ? "]" : "\n  ]"}\n}\n`);
-  await text.flush();
-
-  const needed = new Map<number, SectionSpan>();
-  for (const m of cmp.mismatches) {
-    if (m.section < 0 || m.section >= index) {
-      throw new QberDecodeError(
-        `the ${m.section < 0 ? "file header" : "end of the file"} is not in a form qber writes (streaming or DER); the JSON form cannot reproduce it byte for byte`,
-        { offset: m.offset },
-      );
-    }
-    const min = mins.find((x) => x.index === m.section);
-    if (min === undefined) throw new QberDecodeError(`section ${m.section} did not re-encode to its own bytes`, { offset: m.offset });
-    needed.set(m.section, { offset: min.offset, length: min.section.length ?? 0 });
-  }
-  return { framing, sections: index, raw: rawCount, needsRaw: needed };
+    return { framing, sections: index, raw: rawCount, needsRaw: needed };
   }
 }
 

@@ -274,7 +274,11 @@ export function encodeFromJson(source: AsyncIterable<Uint8Array>, sink: ByteSink
  * holding a definite SecMin has written something by then, and then the
  * output must be able to drop it (`output.discards`).
  */
-export async function encodeFromJsonFile(open: () => AsyncIterable<Uint8Array>, output: PassOutput, options: Omit<EncodeJsonOptions, "sizes"> = {}): Promise<EncodeJsonSummary> {
+export async function encodeFromJsonFile(
+  open: () => AsyncIterable<Uint8Array>,
+  output: PassOutput,
+  options: Omit<EncodeJsonOptions, "sizes"> = {},
+): Promise<EncodeJsonSummary> {
   let written = 0;
   const first = await runPass(output, async (sink) => {
     // Only an output that cannot drop the pass needs to know whether bytes reached it.
@@ -285,7 +289,12 @@ export async function encodeFromJsonFile(open: () => AsyncIterable<Uint8Array>, 
           await writeToSink(sink, chunk);
         };
     try {
-      return { keep: true, value: await encodePass(open(), counted, options, () => { throw new SizesNeeded(); }) };
+      return {
+        keep: true,
+        value: await encodePass(open(), counted, options, () => {
+          throw new SizesNeeded();
+        }),
+      };
     } catch (e) {
       if (e instanceof SizesNeeded) return { keep: false, value: undefined };
       throw e;
@@ -293,13 +302,20 @@ export async function encodeFromJsonFile(open: () => AsyncIterable<Uint8Array>, 
   });
   if (first !== undefined) return first;
   if (written > 0) {
-    throw new QberEncodeError("RAM sections with definite lengths inside an indefinite file need two passes, and the first has gone to an output that cannot take it back: write to a file");
+    throw new QberEncodeError(
+      "RAM sections with definite lengths inside an indefinite file need two passes, and the first has gone to an output that cannot take it back: write to a file",
+    );
   }
   const sizes = await measureJson(open());
   return output.write((sink) => encodeFromJson(open(), sink, { ...options, sizes }));
 }
 
-async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, options: EncodeJsonOptions, sizesMissing: () => never): Promise<EncodeJsonSummary> {
+async function encodePass(
+  source: AsyncIterable<Uint8Array>,
+  sink: ByteSink,
+  options: EncodeJsonOptions,
+  sizesMissing: () => never,
+): Promise<EncodeJsonSummary> {
   const sizes = options.sizes;
   const context = new SnapshotContext(options.registry ?? defaultRegistry);
   const check = options.validate ?? true;
@@ -311,7 +327,11 @@ async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, opt
   let count = 0;
   let minSizes: SecMinSizes | undefined;
   let block = 0;
-  const w = (): FramedWriter => out ?? (() => { throw new QberEncodeError("sections before the file header"); })();
+  const w = (): FramedWriter =>
+    out ??
+    (() => {
+      throw new QberEncodeError("sections before the file header");
+    })();
   const v: Visitor = {
     begin: (f) => {
       framing = f;
@@ -325,7 +345,10 @@ async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, opt
         const d = context.decode(section);
         const stale = staleView(view, d);
         if (stale !== undefined) {
-          jsonError(`${section.name}: ${stale}; encode writes contents and never reads the view: edit contents, and delete the view (or decode again)`, `sections[${index}]`);
+          jsonError(
+            `${section.name}: ${stale}; encode writes contents and never reads the view: edit contents, and delete the view (or decode again)`,
+            `sections[${index}]`,
+          );
         }
         if (check) {
           for (const p of deviceProblems(section, d, context.modelled)) {
@@ -368,7 +391,9 @@ async function encodePass(source: AsyncIterable<Uint8Array>, sink: ByteSink, opt
     end: async () => {
       if (problems.length > 0) {
         const more = problemCount > problems.length ? `; and ${problemCount - problems.length} more` : "";
-        throw new QberEncodeError(`refusing to write invalid device state: ${problems.join("; ")}${more} (run qber validate on the output of --no-validate for details)`);
+        throw new QberEncodeError(
+          `refusing to write invalid device state: ${problems.join("; ")}${more} (run qber validate on the output of --no-validate for details)`,
+        );
       }
       await w().end();
     },

@@ -8,7 +8,7 @@ export {
   decodeToJson,
   decodeToJsonFile,
 } from "./decode.js";
-export { type PassOutput } from "./pass-output.js";
+export type { PassOutput } from "./pass-output.js";
 export { type EncodeJsonOptions, type EncodeJsonSummary, type JsonSizes, encodeFromJson, encodeFromJsonFile, measureJson } from "./encode.js";
 export { JsonReader, JsonSyntaxError } from "./json-reader.js";
 export * from "./model.js";

@@ -145,7 +145,14 @@ export function contentsToJson(c: SecFullContents): JsonContents {
 }
 
 export function secFullToJson(s: SecFull): JsonSecFull {
-  return { type: "full", name: s.name, id: s.sectionId.toString(), instance: s.instanceId.toString(), version: s.versionId.toString(), contents: contentsToJson(s.contents) };
+  return {
+    type: "full",
+    name: s.name,
+    id: s.sectionId.toString(),
+    instance: s.instanceId.toString(),
+    version: s.versionId.toString(),
+    contents: contentsToJson(s.contents),
+  };
 }
 
 export function addrToJson(addr: bigint): string {
@@ -251,7 +258,7 @@ export function pretty(value: unknown, indent = "", width = 100): string {
   const flat = JSON.stringify(value);
   if (flat === undefined) return "null";
   if (flat.length + indent.length <= width || typeof value !== "object" || value === null) return flat;
-  const inner = indent + "  ";
+  const inner = `${indent}  `;
   if (Array.isArray(value)) {
     if (value.length === 0) return "[]";
     return `[\n${value.map((v) => inner + pretty(v, inner, width)).join(",\n")}\n${indent}]`;

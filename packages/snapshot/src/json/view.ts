@@ -13,7 +13,11 @@ import { type JsonFieldsView, shown } from "./model.js";
 export function viewOf(d: DeviceDecoding): JsonFieldsView {
   if (d.by === "plugin") return { by: "plugin", plugin: d.plugin.id, fields: deviceFields(d) };
   if (d.by === "vmdesc") return { by: "vmdesc", fields: deviceFields(d) };
-  return { by: "none", ...(d.plugin ? { plugin: d.plugin.id } : {}), ...(d.error ? { error: `${d.error.field ? `${d.error.field}: ` : ""}${d.error.reason}` } : {}) };
+  return {
+    by: "none",
+    ...(d.plugin ? { plugin: d.plugin.id } : {}),
+    ...(d.error ? { error: `${d.error.field ? `${d.error.field}: ` : ""}${d.error.reason}` } : {}),
+  };
 }
 
 /**

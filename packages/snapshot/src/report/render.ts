@@ -107,7 +107,13 @@ function scalar(v: unknown): string {
 }
 
 /** A field tree; returns its HTML and whether it holds a changed field. */
-function fieldTree(value: unknown, path: string, label: string, changes: ReadonlyMap<string, FieldDifference>, folds: Folds): { html: string; changed: boolean } {
+function fieldTree(
+  value: unknown,
+  path: string,
+  label: string,
+  changes: ReadonlyMap<string, FieldDifference>,
+  folds: Folds,
+): { html: string; changed: boolean } {
   const here = changes.get(path);
   const isArray = Array.isArray(value);
   if (typeof value === "object" && value !== null && (isArray || Object.keys(value).length > 0) && !(isArray && value.length === 0)) {
@@ -119,9 +125,15 @@ function fieldTree(value: unknown, path: string, label: string, changes: Readonl
     return { html, changed };
   }
   if (here !== undefined) {
-    return { html: `<li class="leaf changed" data-path="${esc(path)}"><span class="k">${esc(label)}</span>: <span class="v old">${scalar(here.a)}</span> <span class="arrow">→</span> <span class="v new">${scalar(here.b)}</span></li>`, changed: true };
+    return {
+      html: `<li class="leaf changed" data-path="${esc(path)}"><span class="k">${esc(label)}</span>: <span class="v old">${scalar(here.a)}</span> <span class="arrow">→</span> <span class="v new">${scalar(here.b)}</span></li>`,
+      changed: true,
+    };
   }
-  return { html: `<li class="leaf" data-path="${esc(path)}"><span class="k">${esc(label)}</span>: <span class="v">${scalar(value)}</span></li>`, changed: false };
+  return {
+    html: `<li class="leaf" data-path="${esc(path)}"><span class="k">${esc(label)}</span>: <span class="v">${scalar(value)}</span></li>`,
+    changed: false,
+  };
 }
 
 /** The list items of an object's or array's entries; a long array's middle folded away (folds.ts). */
@@ -151,12 +163,23 @@ function entryList(value: object, path: string, changes: ReadonlyMap<string, Fie
   return { html: out.join(""), changed };
 }
 
-function deviceNode(index: number, s: SectionState, state: "same" | "changed" | "only-a" | "only-b" | "", change: ChangedSection | undefined, names: readonly string[], folds: Folds): string {
+function deviceNode(
+  index: number,
+  s: SectionState,
+  state: "same" | "changed" | "only-a" | "only-b" | "",
+  change: ChangedSection | undefined,
+  names: readonly string[],
+  folds: Folds,
+): string {
   const changes = new Map((change?.fields ?? []).map((f) => [f.path, f]));
-  const meta = [`instance ${s.instance}`, change?.versionChanged ? `version ${change.version.a} → ${change.version.b}` : `version ${s.version}`, s.kind === "device" ? (s.decodedBy ?? "") + (s.plugin ? ` ${s.plugin}` : "") : s.kind];
+  const meta = [
+    `instance ${s.instance}`,
+    change?.versionChanged ? `version ${change.version.a} → ${change.version.b}` : `version ${s.version}`,
+    s.kind === "device" ? (s.decodedBy ?? "") + (s.plugin ? ` ${s.plugin}` : "") : s.kind,
+  ];
   const badge =
     state === "changed"
-      ? `<span class="badge changed">${change && change.fields.length + change.moreFields > 0 ? plural(change.fields.length + change.moreFields, "field") + " changed" : "version changed"}</span>`
+      ? `<span class="badge changed">${change && change.fields.length + change.moreFields > 0 ? `${plural(change.fields.length + change.moreFields, "field")} changed` : "version changed"}</span>`
       : state === "only-a"
         ? `<span class="badge only">only in ${esc(names[0] ?? "A")}</span>`
         : state === "only-b"
@@ -171,7 +194,8 @@ function deviceNode(index: number, s: SectionState, state: "same" | "changed" | 
   }
   // Fields only in A have no node in B's tree: list them.
   const gone = (change?.fields ?? []).filter((d) => !("b" in d));
-  if (gone.length > 0) body += `<ul class="fields removed">${gone.map((d) => `<li class="leaf changed" data-path="${esc(d.path)}"><span class="k">${esc(d.path)}</span>: <span class="v old">${scalar(d.a)}</span> <span class="arrow">→</span> <span class="v new">(absent)</span></li>`).join("")}</ul>`;
+  if (gone.length > 0)
+    body += `<ul class="fields removed">${gone.map((d) => `<li class="leaf changed" data-path="${esc(d.path)}"><span class="k">${esc(d.path)}</span>: <span class="v old">${scalar(d.a)}</span> <span class="arrow">→</span> <span class="v new">(absent)</span></li>`).join("")}</ul>`;
   if (change && change.moreFields > 0) body += `<p class="note">… and ${plural(change.moreFields, "more changed field")}</p>`;
   return `<details class="device ${state}" id="dev-${index}" data-name="${esc(s.name)}" data-instance="${esc(String(s.instance))}"${state === "changed" ? " open" : ""}><summary><span class="dev-name">${esc(s.name)}</span> <span class="meta">${esc(meta.filter(Boolean).join(" · "))}</span> ${badge}</summary>${body}</details>`;
 }
@@ -333,7 +357,9 @@ export function renderReport(a: ReportFile, b?: ReportFile, options: ReportOptio
   parts.push(`<header><h1>${b ? "qber diff report" : "qber report"}</h1>${fileLine(a, b ? "A: " : "")}${b ? fileLine(b, "B: ") : ""}`);
   if (diff) parts.push(`<span class="verdict ${diff.identical ? "same" : "different"}" id="verdict">${diff.identical ? "identical" : "different"}</span>`);
   parts.push(`</header>`);
-  parts.push(`<nav>${diff ? `<a href="#diff">Differences</a>` : ""}<a href="#sections">Sections</a><a href="#devices">Devices</a><a href="#ram">RAM</a></nav><main>`);
+  parts.push(
+    `<nav>${diff ? `<a href="#diff">Differences</a>` : ""}<a href="#sections">Sections</a><a href="#devices">Devices</a><a href="#ram">RAM</a></nav><main>`,
+  );
 
   // Summary cards.
   const card = (value: string, label: string) => `<div class="card"><b>${esc(value)}</b><span>${esc(label)}</span></div>`;
@@ -349,14 +375,18 @@ export function renderReport(a: ReportFile, b?: ReportFile, options: ReportOptio
   // Sections.
   parts.push(`<section id="sections"><h2>Sections</h2>`);
   if (b) {
-    parts.push(`<div class="tables"><div><h3>A: ${esc(a.name)}</h3>${sectionTable(a.summary.sections, "sections-a")}</div><div><h3>B: ${esc(b.name)}</h3>${sectionTable(b.summary.sections, "sections-b")}</div></div>`);
+    parts.push(
+      `<div class="tables"><div><h3>A: ${esc(a.name)}</h3>${sectionTable(a.summary.sections, "sections-a")}</div><div><h3>B: ${esc(b.name)}</h3>${sectionTable(b.summary.sections, "sections-b")}</div></div>`,
+    );
   } else {
     parts.push(sectionTable(a.summary.sections, "sections-a"));
   }
   parts.push(`</section>`);
 
   // Devices.
-  parts.push(`<section id="devices"><h2>Devices</h2><div class="toolbar"><button type="button" data-expand="all">expand all</button><button type="button" data-expand="none">collapse all</button></div><div class="tree">`);
+  parts.push(
+    `<section id="devices"><h2>Devices</h2><div class="toolbar"><button type="button" data-expand="all">expand all</button><button type="button" data-expand="none">collapse all</button></div><div class="tree">`,
+  );
   if (diff && b) {
     const changedBy = new Map(diff.sections.changed.map((c) => [`${c.name}\u0000${c.instance}`, c]));
     const inA = new Set(a.summary.states.map((s) => `${s.name}\u0000${s.instance}`));
@@ -385,8 +415,16 @@ export function renderReport(a: ReportFile, b?: ReportFile, options: ReportOptio
       const d = diff.ram.blocks.find((x) => x.name === ra.name)!;
       const map = changeMap(ra, rb, maxCells);
       const cap = `${d.differentPages.toLocaleString("en-US")} of ${plural(Math.max(ra.pages, rb.pages), "page")} ${d.differentPages === 1 ? "differs" : "differ"}${map.pagesPerCell > 1 ? `; ${map.pagesPerCell.toLocaleString("en-US")} pages per cell (changed if any page is)` : ""}`;
-      const ranges = d.ranges.length > 0 ? `<div class="ranges">${d.ranges.slice(0, 6).map((g) => `${g.start}-${g.end}`).join(", ")}${d.ranges.length > 6 ? `, … (${d.ranges.length} ranges)` : ""}</div>` : "";
-      parts.push(`<figure class="ram-block${d.differentPages > 0 ? " changed" : ""}" data-block="${esc(ra.name)}" data-file="diff" data-map-kind="changes"><figcaption><strong>${esc(ra.name)}</strong><br><span class="caption">${esc(cap)}</span>${ranges}</figcaption>${maps.canvas(map, "changes", `${ra.name}: pages that differ`)}</figure>`);
+      const ranges =
+        d.ranges.length > 0
+          ? `<div class="ranges">${d.ranges
+              .slice(0, 6)
+              .map((g) => `${g.start}-${g.end}`)
+              .join(", ")}${d.ranges.length > 6 ? `, … (${d.ranges.length} ranges)` : ""}</div>`
+          : "";
+      parts.push(
+        `<figure class="ram-block${d.differentPages > 0 ? " changed" : ""}" data-block="${esc(ra.name)}" data-file="diff" data-map-kind="changes"><figcaption><strong>${esc(ra.name)}</strong><br><span class="caption">${esc(cap)}</span>${ranges}</figcaption>${maps.canvas(map, "changes", `${ra.name}: pages that differ`)}</figure>`,
+      );
     }
     parts.push(`</div><h3>Page kinds</h3>${legend("kinds")}<div class="ram-grid">`);
     for (const ra of a.summary.ram) {
@@ -432,7 +470,8 @@ ${parts.join("\n")}
 
 function diffSection(d: SnapshotDiff, a: SnapshotSummary, b: SnapshotSummary): string {
   const s = d.summary;
-  const card = (value: number, label: string, hot: boolean) => `<div class="card"${hot && value > 0 ? ' style="border-color:#dc2626"' : ""}><b>${value.toLocaleString("en-US")}</b><span>${esc(label)}</span></div>`;
+  const card = (value: number, label: string, hot: boolean) =>
+    `<div class="card"${hot && value > 0 ? ' style="border-color:#dc2626"' : ""}><b>${value.toLocaleString("en-US")}</b><span>${esc(label)}</span></div>`;
   const out: string[] = [`<section id="diff"><h2>Differences</h2><div class="cards">`];
   out.push(card(s.sectionsChanged, "sections changed", true), card(s.sectionsOnlyInA, "only in A", true), card(s.sectionsOnlyInB, "only in B", true));
   out.push(card(s.ramBlocksChanged, "RAM blocks changed", true), card(s.pagesChanged, "RAM pages differ", true));
@@ -440,9 +479,15 @@ function diffSection(d: SnapshotDiff, a: SnapshotSummary, b: SnapshotSummary): s
   if (d.identical) out.push(`<p>The two snapshots describe the same device state and RAM contents.</p>`);
   if (d.sections.changed.length > 0) {
     const indexOf = new Map(a.states.map((x, i) => [`${x.name}\u0000${x.instance}`, i]));
-    out.push(`<h3>Changed sections</h3><table class="changed-sections"><thead><tr><th>name</th><th>instance</th><th>version</th><th>fields changed</th><th>first changes</th></tr></thead><tbody>`);
+    out.push(
+      `<h3>Changed sections</h3><table class="changed-sections"><thead><tr><th>name</th><th>instance</th><th>version</th><th>fields changed</th><th>first changes</th></tr></thead><tbody>`,
+    );
     for (const c of d.sections.changed) {
-      const first = c.fields.slice(0, 3).map((f) => esc(f.path || "(contents)")).join(", ") + (c.fields.length + c.moreFields > 3 ? ", …" : "");
+      const first =
+        c.fields
+          .slice(0, 3)
+          .map((f) => esc(f.path || "(contents)"))
+          .join(", ") + (c.fields.length + c.moreFields > 3 ? ", …" : "");
       out.push(
         `<tr class="changed"><td><a href="#dev-${indexOf.get(`${c.name}\u0000${c.instance}`) ?? 0}">${esc(c.name)}</a></td><td>${esc(String(c.instance))}</td><td>${c.versionChanged ? `${esc(String(c.version.a))} → ${esc(String(c.version.b))}` : esc(String(c.version.a))}</td><td class="num">${c.fields.length + c.moreFields}</td><td>${first}</td></tr>`,
       );
@@ -452,7 +497,16 @@ function diffSection(d: SnapshotDiff, a: SnapshotSummary, b: SnapshotSummary): s
   const only = (list: readonly { name: string; instance: number | string }[], tag: string) =>
     list.length > 0 ? `<h3>Only in ${tag}</h3><ul>${list.map((x) => `<li>${esc(x.name)} (instance ${esc(String(x.instance))})</li>`).join("")}</ul>` : "";
   out.push(only(d.sections.onlyInA, "A"), only(d.sections.onlyInB, "B"));
-  out.push(only(d.ram.onlyInA.map((r) => ({ name: `RAM block ${r.name}`, instance: 0 })), "A (RAM)"), only(d.ram.onlyInB.map((r) => ({ name: `RAM block ${r.name}`, instance: 0 })), "B (RAM)"));
+  out.push(
+    only(
+      d.ram.onlyInA.map((r) => ({ name: `RAM block ${r.name}`, instance: 0 })),
+      "A (RAM)",
+    ),
+    only(
+      d.ram.onlyInB.map((r) => ({ name: `RAM block ${r.name}`, instance: 0 })),
+      "B (RAM)",
+    ),
+  );
   out.push(`</section>`);
   return out.join("");
 }

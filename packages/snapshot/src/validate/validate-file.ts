@@ -8,7 +8,7 @@
  * stops decoding ends the report with that error. The `qber validate --json`
  * document is the ValidationReport.
  */
-import { type AnyQberError, type ByteSource, type DecodeLimits, type Registry, decodeStreamInfo, emptyRegistry, isQberError, readSections, } from "@qber/core";
+import { type AnyQberError, type ByteSource, type DecodeLimits, type Registry, decodeStreamInfo, emptyRegistry, isQberError, readSections } from "@qber/core";
 import { defaultRegistry } from "@qber/devices";
 import { SnapshotContext } from "@qber/qemu/classify";
 import { RamReconstructor, discardSinks } from "@qber/ram";
@@ -99,7 +99,8 @@ export async function validateFile(source: ByteSource, options: ValidateOptions 
             add({ ...at, device: sec.name, field: null, reason: `unreadable stream record: ${(e as Error).message}` });
           }
         } else if (kind === "device") {
-          for (const p of deviceProblems(sec, context.decode(sec), context.modelled)) add({ ...at, device: sec.name, field: p.field === "" ? null : p.field, reason: p.reason });
+          for (const p of deviceProblems(sec, context.decode(sec), context.modelled))
+            add({ ...at, device: sec.name, field: p.field === "" ? null : p.field, reason: p.reason });
         }
       }
       try {

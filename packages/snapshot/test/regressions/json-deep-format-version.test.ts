@@ -19,7 +19,10 @@ describe("regression: deeply nested formatVersion", () => {
   ] as const) {
     it(`is refused with a QberEncodeError (${name})`, async () => {
       const json = `{"format":"qber-json","formatVersion":${deep},"framing":"indefinite","sections":[]}`;
-      const e = await encodeFromJson(text(json), discardSink).then(() => undefined, (x: unknown) => x);
+      const e = await encodeFromJson(text(json), discardSink).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       expect(isQberError(e, "QberEncodeError"), String(e)).toBe(true);
       expect((e as Error).message).toMatch(/formatVersion \(an? (array|object)\) is not supported/);
     });

@@ -18,11 +18,26 @@ const head = `{"format":"qber-json","formatVersion":1,"framing":"indefinite","se
 
 describe("regression: deeply nested kinds", () => {
   it.each([
-    ["a page kind", `{"type":"min","id":"2","lengths":"indefinite","blocks":[{"name":"pc.ram","pages":[{"kind":${deep},"addr":"0x0"}]}]}`, /unknown page kind \(an object\)/],
-    ["an entry's kind", `{"type":"full","name":"timer","id":"1","instance":"0","version":"2","contents":{"vmstate":[{"x":${deep}}]}}`, /unknown entry kind "x"/],
-    ["a long contents kind", `{"type":"full","name":"timer","id":"1","instance":"0","version":"2","contents":{"${"k".repeat(100_000)}":1}}`, /unknown contents kind "k{40}\.\.\."/],
+    [
+      "a page kind",
+      `{"type":"min","id":"2","lengths":"indefinite","blocks":[{"name":"pc.ram","pages":[{"kind":${deep},"addr":"0x0"}]}]}`,
+      /unknown page kind \(an object\)/,
+    ],
+    [
+      "an entry's kind",
+      `{"type":"full","name":"timer","id":"1","instance":"0","version":"2","contents":{"vmstate":[{"x":${deep}}]}}`,
+      /unknown entry kind "x"/,
+    ],
+    [
+      "a long contents kind",
+      `{"type":"full","name":"timer","id":"1","instance":"0","version":"2","contents":{"${"k".repeat(100_000)}":1}}`,
+      /unknown contents kind "k{40}\.\.\."/,
+    ],
   ])("%s is refused with a QberEncodeError", async (_name, section, message) => {
-    const e = await encodeFromJson(text(`${head}${section}]}`), discardSink).then(() => undefined, (x: unknown) => x);
+    const e = await encodeFromJson(text(`${head}${section}]}`), discardSink).then(
+      () => undefined,
+      (x: unknown) => x,
+    );
     expect(isQberError(e, "QberEncodeError"), String(e)).toBe(true);
     expect((e as Error).message).toMatch(message);
   });

@@ -31,7 +31,9 @@ describe("one classifier", () => {
     const inspected = (await inspectFile(ber)).sections.find((s) => s.name === name);
     expect(inspected?.decodedBy).toBe("vmdesc");
 
-    const json = JSON.parse(Buffer.from(await collect((sink) => decodeToJson(ber, sink))).toString("utf8")) as { sections: { name?: string; view?: { by: string } }[] };
+    const json = JSON.parse(Buffer.from(await collect((sink) => decodeToJson(ber, sink))).toString("utf8")) as {
+      sections: { name?: string; view?: { by: string } }[];
+    };
     expect(json.sections.find((s) => s.name === name)?.view?.by).toBe("vmdesc");
 
     const report = await validateFile(ber);
@@ -46,7 +48,14 @@ describe("one RAM page applier", () => {
     return collect(async (sink) => {
       const w = new SectionWriter(sink);
       const len = 2n * 4096n;
-      await w.writeSection({ kind: "full", name: "ram", sectionId: 2n, instanceId: 0n, versionId: 4n, contents: { kind: "ramblid", value: { totalram: len, blocks: [{ name: "pc.ram", len }] } } });
+      await w.writeSection({
+        kind: "full",
+        name: "ram",
+        sectionId: 2n,
+        instanceId: 0n,
+        versionId: 4n,
+        contents: { kind: "ramblid", value: { totalram: len, blocks: [{ name: "pc.ram", len }] } },
+      });
       w.beginMin(2n);
       w.beginBlock("pc.ram");
       const pages: RamPage[] = [
@@ -76,6 +85,8 @@ describe("one RAM page applier", () => {
 
     const report = await validateFile(ber);
     expect(report.valid).toBe(false);
-    expect(report.problems).toEqual([{ offset: extracted.offset, path: extracted.path, device: "pc.ram", field: null, reason: expect.stringContaining(extracted.reason) }]);
+    expect(report.problems).toEqual([
+      { offset: extracted.offset, path: extracted.path, device: "pc.ram", field: null, reason: expect.stringContaining(extracted.reason) },
+    ]);
   });
 });

@@ -61,11 +61,18 @@ export interface CheckCaptureOptions {
  * sections checked, in stream order. Throws a PluginCheckError at the first
  * failure.
  */
-export function checkCapture(capture: Uint8Array, plugins: SectionPlugin | Registry | readonly (SectionPlugin | Registry)[], options: CheckCaptureOptions = {}): CheckedSection[] {
+export function checkCapture(
+  capture: Uint8Array,
+  plugins: SectionPlugin | Registry | readonly (SectionPlugin | Registry)[],
+  options: CheckCaptureOptions = {},
+): CheckedSection[] {
   const registry = createRegistry(...(Array.isArray(plugins) ? (plugins as readonly (SectionPlugin | Registry)[]) : [plugins as SectionPlugin | Registry]));
   const sections = captureSections(capture);
   const wanted = options.sections;
-  const picked = wanted === undefined ? sections.filter((s) => registry.find(s.idstr, s.version) !== undefined) : sections.filter((s) => wanted.some((w) => w === s.idstr || w === baseName(s.idstr)));
+  const picked =
+    wanted === undefined
+      ? sections.filter((s) => registry.find(s.idstr, s.version) !== undefined)
+      : sections.filter((s) => wanted.some((w) => w === s.idstr || w === baseName(s.idstr)));
   if (picked.length === 0) {
     const has = `it has ${sections.map((s) => `${s.idstr} v${s.version}`).join(", ")}`;
     if (wanted !== undefined) throw new PluginCheckError(`the capture has none of the sections ${wanted.join(", ")} (${has})`, wanted.join(", "));
@@ -111,7 +118,14 @@ export function checkSection(plugin: SectionPlugin, section: CaptureSection): un
   if (k >= 0) fail(`re-encoding gives other bytes: from byte ${k} of the body (${again.length} bytes written, ${body.length} in the capture)`);
 
   const asSection = (contents: SecFull["contents"]): Uint8Array =>
-    encodeValue("SecFull", { kind: "full", name: section.idstr, sectionId: BigInt(section.sectionId), instanceId: info.instanceId, versionId: info.versionId, contents });
+    encodeValue("SecFull", {
+      kind: "full",
+      name: section.idstr,
+      sectionId: BigInt(section.sectionId),
+      instanceId: info.instanceId,
+      versionId: info.versionId,
+      contents,
+    });
   const der = asSection(plugin.ber.encode(value, info));
   let back: unknown;
   try {

@@ -13,7 +13,9 @@ describe("parseVmdesc on damaged JSON", () => {
   it("rejects a device without a fields list, and a field without a size, naming where", () => {
     expect(() => parseVmdesc(device(undefined))).toThrow(/vmdesc devices\[0\]: no fields list/);
     expect(() => parseVmdesc(device([{ name: "a", type: "uint32" }]))).toThrow(/vmdesc devices\[0\]\.fields\[0\]: no size/);
-    expect(() => parseVmdesc(device([{ name: "a", type: "struct", size: 4, struct: { vmsd_name: "s", version: 1, fields: 7 } }]))).toThrow(/fields\[0\]\.struct: no fields list/);
+    expect(() => parseVmdesc(device([{ name: "a", type: "struct", size: 4, struct: { vmsd_name: "s", version: 1, fields: 7 } }]))).toThrow(
+      /fields\[0\]\.struct: no fields list/,
+    );
   });
 
   it("accepts QEMU's shapes: old-style devices, compressed and indexed arrays, nested structs", () => {
@@ -22,7 +24,16 @@ describe("parseVmdesc on damaged JSON", () => {
         page_size: 4096,
         devices: [
           { name: "slirp", instance_id: 0, size: 131, fields: [{ name: "data", type: "buffer", size: 131 }] },
-          { name: "dev", instance_id: 1, vmsd_name: "dev", version: 3, fields: [{ name: "r", array_len: 4, type: "uint8", size: 1 }, { name: "s", index: 0, type: "struct", struct: { vmsd_name: "t", version: 1, fields: [] }, size: 0 }] },
+          {
+            name: "dev",
+            instance_id: 1,
+            vmsd_name: "dev",
+            version: 3,
+            fields: [
+              { name: "r", array_len: 4, type: "uint8", size: 1 },
+              { name: "s", index: 0, type: "struct", struct: { vmsd_name: "t", version: 1, fields: [] }, size: 0 },
+            ],
+          },
         ],
       }),
     );
