@@ -55,6 +55,9 @@ function domainXml(name: string): string {
 `;
 }
 
+/** The formats whose image is also checked against QEMU's own memory dump (one plain, one compressed). */
+const DUMPED: readonly string[] = ["raw", "xz"];
+
 const ok = requireOracle("libvirt 9.0 (libvirtd, virtlogd, virsh as root) and bzip2/xz/lzop/zstd", available());
 const dir = mkdtempSync(join(tmpdir(), "qber-libvirt-"));
 const daemons = new LibvirtDaemons(join(dir, "run"));
@@ -75,6 +78,16 @@ describe.skipIf(!ok)("libvirt 9.0 save images", () => {
       daemons.virsh("create", xml);
       const file = join(dir, `${format}.save`);
       daemons.virsh("save", name, file);
+      if (DUMPED.includes(format)) {
+        // A second domain, paused first, so QEMU's own ELF core (virsh dump
+        // --memory-only runs dump-guest-memory) and its save image hold the same state.
+        const paused = `${name}-paused`;
+        writeFileSync(xml, domainXml(paused));
+        daemons.virsh("create", xml);
+        daemons.virsh("suspend", paused);
+        daemons.virsh("dump", "--memory-only", paused, join(dir, `${format}.qemu.core`));
+        daemons.virsh("save", paused, join(dir, `${format}.paused.save`));
+      }
       saves.set(format, file);
     }
   });
@@ -115,6 +128,15 @@ describe.skipIf(!ok)("libvirt 9.0 save images", () => {
       daemons.virsh("destroy", name);
     });
   }
+
+  it("dump-memory of a raw and an xz save image is QEMU's own dump-guest-memory core of the same state, byte for byte", () => {
+    for (const format of DUMPED) {
+      const core = join(dir, `${format}.qber.core`);
+      const r = spawnSync(process.execPath, [qberBin, "-q", "dump-memory", join(dir, `${format}.paused.save`), "-o", core], { encoding: "utf8" });
+      expect(r.status, r.stderr).toBe(0);
+      expect(Buffer.compare(readFileSync(core), readFileSync(join(dir, `${format}.qemu.core`))), format).toBe(0);
+    }
+  });
 
   it("--format and --xml: another compression, a bare stream, a new domain XML (virsh restore runs it under the new name)", async () => {
     const raw = saves.get("raw")!;

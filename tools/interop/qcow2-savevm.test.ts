@@ -63,6 +63,8 @@ describe.skipIf(!ok)("qcow2 internal snapshots (QEMU 7.2 savevm)", () => {
         await q.hmp(`savevm ${tag}`);
         const file = join(dir, `${tag}.ram`);
         await q.pmemsave(0, RAM, file);
+        // QEMU's own ELF core of the same state, for dump-memory to match.
+        await q.execute("dump-guest-memory", { paging: false, protocol: `file:${join(dir, `${tag}.qemu.core`)}` });
         states.set(tag, { registers: await q.infoRegisters(0), ram: readFileSync(file) });
       };
       await record("at-start");
@@ -74,6 +76,15 @@ describe.skipIf(!ok)("qcow2 internal snapshots (QEMU 7.2 savevm)", () => {
       await q.quit();
       await q.close();
       child.kill("SIGTERM");
+    }
+  });
+
+  it("dump-memory --snapshot of each writes QEMU's own dump-guest-memory core of that state, byte for byte", () => {
+    for (const tag of ["at-start", "after-running"]) {
+      const core = join(dir, `${tag}.qber.core`);
+      const r = qber("-q", "dump-memory", disk, "--snapshot", tag, "-o", core);
+      expect(r.status, r.stderr).toBe(0);
+      expect(Buffer.compare(readFileSync(core), readFileSync(join(dir, `${tag}.qemu.core`))), tag).toBe(0);
     }
   });
 
