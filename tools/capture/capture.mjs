@@ -14,14 +14,13 @@
 // record counts). It then walks the written stream (count-records.mjs) and checks the
 // RAM rebuilt from the stream against the pmemsave dump.
 
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, renameSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
-import { QmpClient } from "./qmp.mjs";
+import { QmpClient, spawnQemu } from "./qmp.mjs";
 import { GUESTS, biosImage, DIRTIER_CLASSES } from "./guest.mjs";
 import { walkStream, reconstructRam } from "./count-records.mjs";
 
@@ -206,16 +205,7 @@ export async function capture(
   const args = argsDoc.map((a) => a.replaceAll("{tmp}", tmp));
   log(`[${name}] ${qemu} ${argsDoc.join(" ")}`);
 
-  const child = spawn(qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stderr += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const exited = new Promise((_, rej) => child.once("exit", (c, s) => rej(new Error(`QEMU exited early (${c ?? s}): ${stderr.trim()}`))));
-  exited.catch(() => {});
+  const { child, exited, output } = spawnQemu(qemu, args);
 
   let q;
   try {
@@ -267,7 +257,7 @@ export async function capture(
         await sleep(spec.bootMs);
       }
       sidecar.ranBeforeStopMs = spec.bootMs;
-      ram = await recordState();
+      await recordState();
       if (spec.capabilities) {
         await q.migrateSetCapabilities(spec.capabilities);
         sidecar.migration = { capabilities: spec.capabilities };
@@ -297,7 +287,7 @@ export async function capture(
           }
         },
       });
-      ram = await recordState(); // source is postmigrate (paused); stop is a no-op
+      await recordState(); // source is postmigrate (paused); stop is a no-op
     }
     Object.assign(sidecar, record);
     sidecar.migrationResult = {
@@ -348,7 +338,7 @@ export async function capture(
       rebuiltBlockMd5: Object.fromEntries([...blocks].map(([n, b]) => [n, md5(b)])),
     };
     if (polls.length) sidecar.migrationPolls = summarizePolls(polls);
-    if (stderr.trim()) sidecar.qemuStderr = stderr.trim().split("\n");
+    if (output().trim()) sidecar.qemuStderr = output().trim().split("\n");
     if (!ramCheck.low || !ramCheck.high) log(`[${name}] WARNING: RAM rebuilt from stream differs from pmemsave`);
 
     renameOrCopy(partFile, migFile);
@@ -359,7 +349,7 @@ export async function capture(
     );
     return sidecar;
   } catch (e) {
-    e.message = `[${name}] ${e.message}${stderr.trim() ? `\nQEMU stderr: ${stderr.trim()}` : ""}`;
+    e.message = `[${name}] ${e.message}${output().trim() ? `\nQEMU stderr: ${output().trim()}` : ""}`;
     throw e;
   } finally {
     try {

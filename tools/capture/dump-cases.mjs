@@ -19,14 +19,13 @@
 // or the Linux guest until its marker line reaches the serial log), `stop`, migrate
 // to the file (the stream now holds the stopped state), then dump that same state.
 
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gzipSync } from "node:zlib";
-import { QmpClient } from "./qmp.mjs";
+import { QmpClient, spawnQemu } from "./qmp.mjs";
 
 /** The line the Linux guest's /init prints on the serial console once user space runs. */
 export const LINUX_MARKER = "QBER-GUEST-UP";
@@ -169,16 +168,7 @@ export async function runDumpCase(
     args.push("-kernel", join(linuxDir, "vmlinuz"), "-initrd", join(tmp, "initrd.gz"), "-append", "console=ttyS0 quiet panic=-1", "-serial", `file:${serial}`);
   }
   log(`[${name}] ${qemu} ${args.join(" ")}`);
-  const child = spawn(qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stderr += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
-  const exited = new Promise((_, rej) => child.once("exit", (c, s) => rej(new Error(`QEMU exited early (${c ?? s}): ${stderr.trim()}`))));
-  exited.catch(() => {});
+  const { child, exited, output } = spawnQemu(qemu, args);
   let q;
   try {
     q = await Promise.race([QmpClient.connect(sock, { timeoutMs: 15000 }), exited]);
@@ -210,7 +200,7 @@ export async function runDumpCase(
     await waitExit(child, 10000);
     return { command, registers, serial: existsSync(serial) ? readFileSync(serial, "latin1") : undefined };
   } catch (e) {
-    e.message = `[${name}] ${e.message}${stderr.trim() ? `\nQEMU stderr: ${stderr.trim()}` : ""}`;
+    e.message = `[${name}] ${e.message}${output().trim() ? `\nQEMU stderr: ${output().trim()}` : ""}`;
     throw e;
   } finally {
     try {

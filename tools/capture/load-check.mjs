@@ -8,13 +8,12 @@
 // -S kept so it stays paused after loading; the -bios guest image is replaced by QEMU's
 // default firmware of the same size, since pc.bios travels in the stream).
 
-import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { QmpClient } from "./qmp.mjs";
+import { QmpClient, spawnQemu } from "./qmp.mjs";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const md5 = (b) => createHash("md5").update(b).digest("hex");
@@ -35,14 +34,7 @@ export async function loadCheck(migFile, { qemu = process.env.QEMU || "qemu-syst
   const bi = args.indexOf("-bios");
   if (bi >= 0) args.splice(bi, 2);
   args = [...args, "-incoming", "defer"].map((a) => a.replaceAll("{tmp}", tmp));
-  const child = spawn(qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
-  let stderr = "";
-  child.stdout.on("data", (d) => {
-    stderr += d;
-  });
-  child.stderr.on("data", (d) => {
-    stderr += d;
-  });
+  const { child, output } = spawnQemu(qemu, args);
   let q;
   try {
     q = await QmpClient.connect(join(tmp, "qmp.sock"));
@@ -53,7 +45,7 @@ export async function loadCheck(migFile, { qemu = process.env.QEMU || "qemu-syst
     for (;;) {
       const st = await q.queryStatus();
       const mi = await q.queryMigrate();
-      if (mi.status === "failed") throw new Error(`incoming migration failed: ${mi["error-desc"] ?? ""} ${stderr}`);
+      if (mi.status === "failed") throw new Error(`incoming migration failed: ${mi["error-desc"] ?? ""} ${output()}`);
       if (mi.status === "completed" || (st.status !== "inmigrate" && mi.status !== "active" && Date.now() - t0 > 200)) break;
       if (Date.now() - t0 > 60000) throw new Error("timeout loading");
       await new Promise((r) => setTimeout(r, 50));
@@ -82,7 +74,7 @@ export async function loadCheck(migFile, { qemu = process.env.QEMU || "qemu-syst
         b = normRegs(regs).split("\n");
       res.registerDiff = a.map((l, i) => (l !== b[i] ? `src: ${l}\ndst: ${b[i]}` : null)).filter(Boolean);
     }
-    if (stderr.trim()) res.stderr = stderr.trim();
+    if (output().trim()) res.stderr = output().trim();
     return res;
   } finally {
     await q?.quit();

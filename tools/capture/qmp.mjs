@@ -6,6 +6,7 @@
 //   const regs = await q.hmp('info registers');
 //   await q.close();
 
+import { spawn } from "node:child_process";
 import net from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
 
@@ -250,6 +251,23 @@ export class QmpClient {
       }, 1000).unref();
     });
   }
+}
+
+/**
+ * Starts QEMU with `args`, keeping what it prints. `exited` rejects (with that
+ * output) if it ends, for racing against the QMP connection.
+ */
+export function spawnQemu(qemu, args) {
+  const child = spawn(qemu, args, { stdio: ["ignore", "pipe", "pipe"] });
+  let output = "";
+  const keep = (d) => {
+    output += d;
+  };
+  child.stdout.on("data", keep);
+  child.stderr.on("data", keep);
+  const exited = new Promise((_, rej) => child.once("exit", (c, s) => rej(new Error(`QEMU exited early (${c ?? s}): ${output.trim()}`))));
+  exited.catch(() => {});
+  return { child, exited, output: () => output };
 }
 
 export default QmpClient;

@@ -4,19 +4,7 @@
  * carries the libvirt XML and cookie whole.
  */
 import { type Container, type Qcow2Image, snapshotRow } from "@qber/qemu/containers";
-
-/** Rows as columns padded to their widest cell. */
-export function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
-}
+import { table } from "./table.js";
 
 function mib(bytes: number | undefined): string {
   return bytes === undefined ? "?" : `${bytes / (1 << 20)} MiB`;

@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import type { SectionPlugin } from "@qber/core";
 import { descriptionOf } from "@qber/vmstate";
 import { print, registryFor } from "../cli/context.js";
+import { table } from "../cli/table.js";
 
 export interface DeviceListing {
   readonly id: string;
@@ -14,18 +15,6 @@ export interface DeviceListing {
 
 export function listDevices(plugins: readonly SectionPlugin[] = registryFor().plugins): DeviceListing[] {
   return plugins.map((p) => ({ id: p.id, names: [...p.names], minVersion: p.minVersion, maxVersion: p.maxVersion, schema: descriptionOf(p) !== undefined }));
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((r) => r[c]!.length)));
-  return `${rows
-    .map((r) =>
-      r
-        .map((cell, c) => (c === r.length - 1 ? cell : cell.padEnd(widths[c]!)))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
 }
 
 export function devicesCommand(program: Command): void {

@@ -1,7 +1,8 @@
 import type { Command } from "commander";
 import { readQcow2Snapshots } from "@qber/qemu/input";
 import { print, registryFor } from "../cli/context.js";
-import { containersJson, containersText, snapshotsJson, snapshotsText, table } from "../cli/containers.js";
+import { containersJson, containersText, snapshotsJson, snapshotsText } from "../cli/containers.js";
+import { table } from "../cli/table.js";
 import { type InputFlags, berOf, inputOptions, openInput, readingInput } from "../cli/input.js";
 import { type InspectReport, inspectFile } from "@qber/snapshot/inspect";
 import { type LimitFlags, decodeLimitsOf, limitOptions } from "../cli/limits.js";

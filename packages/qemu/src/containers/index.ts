@@ -13,5 +13,6 @@ export {
   parseLibvirtSave,
   rebuildLibvirtSave,
 } from "./libvirt-save.js";
-export { type Qcow2Image, type Qcow2Snapshot, type RandomAccess, isQcow2Magic, chooseSnapshot, readQcow2, readVmState, snapshotRow } from "./qcow2.js";
+export { type Qcow2Image, type Qcow2Snapshot, isQcow2Magic, chooseSnapshot, readQcow2, readVmState, snapshotRow } from "./qcow2.js";
 export { type MappedRamBlock, type MappedRamLayout, readMappedRam, mappedRamStream } from "./mapped-ram.js";
+export { type RandomAccess, readAt } from "./random-access.js";

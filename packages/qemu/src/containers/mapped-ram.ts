@@ -18,7 +18,7 @@
 import { LegacyReader, LegacyWriter, QberDecodeError, type VmStateEntry } from "@qber/core";
 import { readConfiguration, writeConfiguration } from "../bridge/configuration.js";
 import { containerError } from "./container.js";
-import type { RandomAccess } from "./qcow2.js";
+import { type RandomAccess, readAt } from "./random-access.js";
 
 const MAGIC = 0x5145564d;
 const CONFIGURATION = 0x07;
@@ -55,17 +55,6 @@ export interface MappedRamLayout {
 
 function fail(name: string, why: string, offset: number, incomplete = false): never {
   throw containerError(new QberDecodeError(`${name}: mapped-ram file: ${why}`, { offset, incomplete }));
-}
-
-async function readAt(fh: RandomAccess, at: number, length: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, at + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return buf.subarray(0, got);
 }
 
 /** The configuration's entries without the mapped-ram capability, or undefined when it does not announce it. */

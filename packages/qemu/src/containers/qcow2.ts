@@ -12,11 +12,7 @@
  */
 import { containerError } from "./container.js";
 import { QberDecodeError } from "@qber/core";
-
-/** Reads by position: a FileHandle is one (tests and fuzzing use memory). */
-export interface RandomAccess {
-  read(buffer: Uint8Array, offset: number, length: number, position: number): Promise<{ bytesRead: number }>;
-}
+import { type RandomAccess, readAt } from "./random-access.js";
 
 export const QCOW2_MAGIC: readonly number[] = [0x51, 0x46, 0x49, 0xfb];
 /** QEMU's own limit on snapshots in one image. */
@@ -57,17 +53,6 @@ export interface Qcow2Image {
 
 function fail(name: string, why: string, offset: number, incomplete = false): never {
   throw containerError(new QberDecodeError(`${name}: ${why}`, { offset, incomplete }));
-}
-
-async function readAt(fh: RandomAccess, at: number, length: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, at + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return buf.subarray(0, got);
 }
 
 /** A u64 as a number, or an error when it cannot be a file offset. */

@@ -14,6 +14,7 @@ import { LIBVIRT_HEADER_SIZE, compressionOf, isLibvirtMagic, parseLibvirtHeader,
 import { readMappedRam, mappedRamStream } from "../containers/mapped-ram.js";
 import { chooseSnapshot, isQcow2Magic, readQcow2, readVmState } from "../containers/qcow2.js";
 import { peekStream, splitStream } from "./peek-stream.js";
+import { readAt } from "../containers/random-access.js";
 
 export interface Input {
   /** The path, or a name for a stream ("stdin"), for messages. */
@@ -139,19 +140,7 @@ export async function openStream(name: string, stream: AsyncIterable<Uint8Array>
 }
 
 async function readHead(fh: FileHandle, length: number): Promise<Uint8Array> {
-  return readHeadAt(fh, 0, length);
-}
-
-/** Up to `length` bytes at `at` (fewer at the end of the file). */
-async function readHeadAt(fh: FileHandle, at: number, length: number): Promise<Uint8Array> {
-  const buf = new Uint8Array(length);
-  let got = 0;
-  while (got < length) {
-    const { bytesRead } = await fh.read(buf, got, length - got, at + got);
-    if (bytesRead === 0) break;
-    got += bytesRead;
-  }
-  return buf.subarray(0, got);
+  return readAt(fh, 0, length);
 }
 
 /** A qcow2 image's snapshot VM state as the input. */
@@ -180,10 +169,10 @@ async function openMappedRam(path: string, fh: FileHandle, head: Uint8Array, siz
   const outer: Container[] = [];
   let start = 0;
   if (isLibvirtMagic(head)) {
-    const header = parseLibvirtHeader(await readHeadAt(fh, 0, LIBVIRT_HEADER_SIZE), path, size);
+    const header = parseLibvirtHeader(await readAt(fh, 0, LIBVIRT_HEADER_SIZE), path, size);
     if (header.format !== "sparse") return undefined;
     start = LIBVIRT_HEADER_SIZE + header.dataLen;
-    outer.push({ kind: "libvirt-save", save: parseLibvirtSave(await readHeadAt(fh, 0, start), header, path), dataOffset: start });
+    outer.push({ kind: "libvirt-save", save: parseLibvirtSave(await readAt(fh, 0, start), header, path), dataOffset: start });
   } else if (sniffFormat(head) !== "qemu") {
     return undefined;
   }
